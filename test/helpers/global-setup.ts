@@ -1,0 +1,37 @@
+// Starts one throwaway embedded Postgres for the whole run and migrates a template
+// database once; each integration test file clones the template (see ./db.ts).
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import type { TestProject } from "vitest/node";
+import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
+import { migrateDatabase } from "../../src/db/migrate.ts";
+
+export const TEMPLATE_DATABASE = "autoscorer_template";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    postgresAdminUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "autoscorer-test-pg-"));
+  const postgres = await startEmbeddedPostgres({
+    dir,
+    port: 0,
+    // Durability is irrelevant for a throwaway cluster; speed is not.
+    postgresFlags: ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "max_connections=400"],
+  });
+  const admin = new pg.Client(postgres.adminUrl);
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  await admin.end();
+  await migrateDatabase(postgres.urlFor(TEMPLATE_DATABASE));
+  project.provide("postgresAdminUrl", postgres.adminUrl);
+  return async () => {
+    await postgres.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+}

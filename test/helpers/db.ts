@@ -2,8 +2,8 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
+import { TEMPLATE_DATABASE } from "./template.ts";
 
-const TEMPLATE_DATABASE = "autoscorer_template";
 
 export interface TestDatabase {
   url: string;

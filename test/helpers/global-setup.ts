@@ -7,8 +7,8 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
 import { migrateDatabase } from "../../src/db/migrate.ts";
+import { TEMPLATE_DATABASE } from "./template.ts";
 
-export const TEMPLATE_DATABASE = "autoscorer_template";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -24,14 +24,20 @@ export default async function setup(project: TestProject) {
     // Durability is irrelevant for a throwaway cluster; speed is not.
     postgresFlags: ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "max_connections=400"],
   });
-  const admin = new pg.Client(postgres.adminUrl);
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
-  await admin.end();
-  await migrateDatabase(postgres.urlFor(TEMPLATE_DATABASE));
-  project.provide("postgresAdminUrl", postgres.adminUrl);
-  return async () => {
+  const teardown = async () => {
     await postgres.stop();
     await rm(dir, { recursive: true, force: true });
   };
+  try {
+    const admin = new pg.Client(postgres.adminUrl);
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+    await admin.end();
+    await migrateDatabase(postgres.urlFor(TEMPLATE_DATABASE));
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  project.provide("postgresAdminUrl", postgres.adminUrl);
+  return teardown;
 }

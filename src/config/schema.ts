@@ -1,0 +1,78 @@
+// The one typed Config. Every key has a default so an empty file (or none) runs the whole
+// platform on one machine; units are in the key names.
+import { z } from "zod";
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+
+export const configSchema = z
+  .object({
+    /** development enables GraphiQL and verbose errors in logs (never to clients). */
+    env: z.enum(["development", "production", "test"]).default("development"),
+    server: z
+      .object({
+        host: z.string().min(1).default("0.0.0.0"),
+        port: port.default(4000),
+        /** Largest accepted GraphQL request body. */
+        maxBodyBytes: positiveInt.default(1_048_576),
+        /** Deepest accepted GraphQL selection set. */
+        maxQueryDepth: positiveInt.default(12),
+        /** Requests per minute per API key; 0 disables. */
+        rateLimitPerMinute: z.number().int().min(0).default(600),
+      })
+      .strict()
+      .prefault({}),
+    database: z
+      .object({
+        /** External Postgres (≥ 14). Unset: embedded Postgres under dataDir. */
+        url: z.string().url().optional(),
+        poolSize: positiveInt.default(10),
+        embeddedPort: port.default(54329),
+      })
+      .strict()
+      .prefault({}),
+    /** Local state: the embedded cluster, job workspaces, the bootstrap key file. */
+    dataDir: z.string().min(1).default(".autoscorer"),
+    /** Bootstrap admin API key; generated and printed once on first start when unset. */
+    adminKey: z.string().min(24).optional(),
+    scheduler: z
+      .object({
+        /** Fallback admission tick; NOTIFY wakes the scheduler earlier. */
+        tickMs: positiveInt.default(1000),
+        leaseSeconds: positiveInt.default(30),
+        heartbeatSeconds: positiveInt.default(5),
+        maxAttempts: positiveInt.default(3),
+        backoffBaseMs: positiveInt.default(2000),
+        backoffMaxMs: positiveInt.default(300_000),
+        /** Jobs asking for more CPU (millicores) or memory (MiB) than this go to Kubernetes. */
+        kubernetesCpuMillisAbove: positiveInt.default(8000),
+        kubernetesMemoryMbAbove: positiveInt.default(32_768),
+        defaultBackend: z.enum(["LOCAL", "DOCKER", "KUBERNETES"]).default("LOCAL"),
+        /** Failures in a row that open a node's circuit breaker, and how long it stays open. */
+        breakerFailures: positiveInt.default(5),
+        breakerOpenSeconds: positiveInt.default(60),
+      })
+      .strict()
+      .prefault({}),
+    worker: z
+      .object({
+        name: z.string().min(1).optional(),
+        cpuMillis: positiveInt.default(2000),
+        memoryMb: positiveInt.default(4096),
+        gpus: z.number().int().min(0).default(0),
+        maxJobs: positiveInt.default(4),
+      })
+      .strict()
+      .prefault({}),
+    scorers: z
+      .object({
+        pluginDir: z.string().min(1).optional(),
+        timeLimitMs: positiveInt.default(60_000),
+        memoryLimitMb: positiveInt.default(512),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;

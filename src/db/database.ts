@@ -1,0 +1,36 @@
+// One pg pool shared by Prisma (through the adapter) and by the few hand-written SQL paths
+// (admission, pg-boss enqueue, NOTIFY), so a request never holds two connections.
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import { PrismaClient } from "../generated/prisma/client.ts";
+
+export type { PrismaClient } from "../generated/prisma/client.ts";
+export { Prisma } from "../generated/prisma/client.ts";
+
+/** The client handed to an interactive transaction callback. */
+export type PrismaTx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+
+export interface Database {
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  url: string;
+  close(): Promise<void>;
+}
+
+// Postgres BIGINT (audit and event ids) arrive as strings; keep them strings so they never
+// lose precision, but parse COUNT(*) style results where callers ask for numbers explicitly.
+export function connectDatabase(url: string, options: { poolSize?: number } = {}): Database {
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // A dropped connection must not crash the process; the pool replaces it on next use.
+  pool.on("error", () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    pool,
+    url,
+    close: async () => {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}

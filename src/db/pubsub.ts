@@ -1,0 +1,162 @@
+// Events over Postgres LISTEN/NOTIFY. Publishing inside a transaction delivers the event
+// only if that transaction commits, so subscribers never see a state that was rolled back,
+// and every API/scheduler/worker process sees every event without another broker.
+import pg from "pg";
+
+const CHANNEL = "autoscorer_events";
+/** Postgres rejects NOTIFY payloads of 8000 bytes or more. */
+const MAX_PAYLOAD_BYTES = 7900;
+
+export interface EventEnvelope {
+  topic: string;
+  /** Routing key inside the topic (a job id, tenant id, competition id …). */
+  key: string;
+  data: unknown;
+}
+
+/** Anything that can run SQL: a pg pool/client or a Prisma transaction. */
+export type SqlRunner =
+  | { query(text: string, values: unknown[]): Promise<unknown> }
+  | { $executeRawUnsafe(text: string, ...values: unknown[]): Promise<unknown> };
+
+export function encodeEvent(event: EventEnvelope): string {
+  const text = JSON.stringify(event);
+  if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) {
+    throw new RangeError(`event ${event.topic} is larger than a NOTIFY payload allows`);
+  }
+  return text;
+}
+
+export async function publish(runner: SqlRunner, event: EventEnvelope): Promise<void> {
+  const payload = encodeEvent(event);
+  if ("query" in runner) await runner.query("SELECT pg_notify($1, $2)", [CHANNEL, payload]);
+  else await runner.$executeRawUnsafe("SELECT pg_notify($1, $2)", CHANNEL, payload);
+}
+
+type Listener = (event: EventEnvelope) => void;
+
+export interface Subscriber {
+  /** Calls `listener` for every event of `topic` (and `key`, when given) until unsubscribed. */
+  on(topic: string, key: string | undefined, listener: Listener): () => void;
+  /** Async iterator form for GraphQL subscriptions; ends when `signal` aborts. */
+  iterate<T>(topic: string, key: string | undefined, signal?: AbortSignal): AsyncIterable<T>;
+  /** Resolves once LISTEN is in place (after a reconnect too). */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createSubscriber(
+  url: string,
+  log: (message: string, error?: unknown) => void = () => {},
+): Subscriber {
+  const listeners = new Map<string, Set<Listener>>();
+  let client: pg.Client | undefined;
+  let closed = false;
+  let readyPromise: Promise<void>;
+  let retryMs = 100;
+
+  const deliver = (message: pg.Notification) => {
+    if (!message.payload) return;
+    let event: EventEnvelope;
+    try {
+      event = JSON.parse(message.payload) as EventEnvelope;
+    } catch (error) {
+      log("dropped an undecodable event", error);
+      return;
+    }
+    for (const id of [`${event.topic}:${event.key}`, `${event.topic}:*`]) {
+      for (const listener of listeners.get(id) ?? []) listener(event);
+    }
+  };
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client(url);
+    next.on("notification", deliver);
+    next.on("error", (error) => {
+      log("event listener connection failed; reconnecting", error);
+      if (client === next) client = undefined;
+      next.end().catch(() => {});
+      if (!closed) readyPromise = reconnect();
+    });
+    await next.connect();
+    await next.query(`LISTEN ${CHANNEL}`);
+    client = next;
+    retryMs = 100;
+  };
+
+  const reconnect = async (): Promise<void> => {
+    while (!closed) {
+      try {
+        await connect();
+        return;
+      } catch (error) {
+        log(`event listener reconnect failed; retrying in ${retryMs} ms`, error);
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        retryMs = Math.min(retryMs * 2, 5000);
+      }
+    }
+  };
+
+  readyPromise = connect();
+
+  const on = (topic: string, key: string | undefined, listener: Listener) => {
+    const id = `${topic}:${key ?? "*"}`;
+    let set = listeners.get(id);
+    if (!set) listeners.set(id, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) listeners.delete(id);
+    };
+  };
+
+  // A hand-written iterator rather than an async generator: a generator parked on `await`
+  // cannot be returned early, so a client that unsubscribes would leak until the next event.
+  const iterate = <T>(topic: string, key: string | undefined, signal?: AbortSignal) => {
+    const queue: T[] = [];
+    let pending: ((result: IteratorResult<T>) => void) | undefined;
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      off();
+      signal?.removeEventListener("abort", finish);
+      pending?.({ value: undefined, done: true });
+      pending = undefined;
+    };
+    const off = on(topic, key, (event) => {
+      const value = event.data as T;
+      if (pending) {
+        pending({ value, done: false });
+        pending = undefined;
+      } else queue.push(value);
+    });
+    signal?.addEventListener("abort", finish);
+    if (signal?.aborted) finish();
+    const iterator: AsyncIterableIterator<T> = {
+      next: () => {
+        if (queue.length > 0) return Promise.resolve({ value: queue.shift() as T, done: false });
+        if (done) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => {
+          pending = resolve;
+        });
+      },
+      return: () => {
+        finish();
+        return Promise.resolve({ value: undefined, done: true });
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  };
+
+  return {
+    on,
+    iterate,
+    ready: () => readyPromise,
+    close: async () => {
+      closed = true;
+      await client?.end().catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,14 @@
+// What every domain function receives besides its plain input: the database, the caller
+// and the request id that ties audit rows and logs together.
+import type { Database } from "../db/database.ts";
+import type { Principal } from "./principal.ts";
+
+export interface DomainContext {
+  db: Database;
+  actor: Principal | null;
+  requestId: string;
+  /** Injected so tests can move time; defaults to the wall clock. */
+  now?: () => Date;
+}
+
+export const nowOf = (ctx: Pick<DomainContext, "now">): Date => (ctx.now ? ctx.now() : new Date());

@@ -1,0 +1,2 @@
+/** The migrated database every integration test file clones. */
+export const TEMPLATE_DATABASE = "autoscorer_template";

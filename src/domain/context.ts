@@ -7,6 +7,8 @@ export interface DomainContext {
   db: Database;
   actor: Principal | null;
   requestId: string;
+  /** Known scorer names, for validating specs; absent where no registry is wired. */
+  scorers?: { has(name: string): boolean };
   /** Injected so tests can move time; defaults to the wall clock. */
   now?: () => Date;
 }

@@ -1,0 +1,137 @@
+// Competitions and phases.
+import * as competitions from "../domain/competitions.ts";
+import { builder } from "./builder.ts";
+import { withoutNulls } from "./tenants.ts";
+
+export const SortOrder = builder.enumType("SortOrder", { values: ["ASC", "DESC"] });
+export const LeaderboardVisibility = builder.enumType("LeaderboardVisibility", {
+  values: ["PUBLIC", "PARTICIPANTS", "HIDDEN"],
+});
+export const JobState = builder.enumType("JobState", {
+  values: ["PENDING", "QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED"],
+});
+
+export const PhaseRef = builder.prismaObject("Phase", {
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    slug: t.exposeString("slug"),
+    name: t.exposeString("name"),
+    startsAt: t.expose("startsAt", { type: "DateTime", nullable: true }),
+    endsAt: t.expose("endsAt", { type: "DateTime", nullable: true }),
+    dailyLimit: t.exposeInt("dailyLimit", {
+      nullable: true,
+      description: "Counted submissions per tenant per UTC day; null for no limit",
+    }),
+    totalLimit: t.exposeInt("totalLimit", {
+      nullable: true,
+      description: "Counted submissions per tenant over the whole phase; null for no limit",
+    }),
+  }),
+});
+
+export const CompetitionRef = builder.prismaObject("Competition", {
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    slug: t.exposeString("slug"),
+    title: t.exposeString("title"),
+    description: t.exposeString("description"),
+    scorer: t.exposeString("scorer"),
+    scorerParams: t.expose("scorerParams", { type: "JSON" }),
+    metric: t.exposeString("metric", { description: "The Result metric that ranks submissions" }),
+    sortOrder: t.expose("sortOrder", { type: SortOrder }),
+    leaderboardVisibility: t.expose("leaderboardVisibility", { type: LeaderboardVisibility }),
+    countedStates: t.expose("countedStates", {
+      type: [JobState],
+      description: "Submissions in these states count toward daily and total limits",
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime" }),
+    phases: t.relation("phases", { query: { orderBy: { slug: "asc" } } }),
+  }),
+});
+
+const PhaseInput = builder.inputType("PhaseInput", {
+  fields: (t) => ({
+    slug: t.string({ required: true }),
+    name: t.string({ required: true }),
+    startsAt: t.field({ type: "DateTime" }),
+    endsAt: t.field({ type: "DateTime" }),
+    dailyLimit: t.int(),
+    totalLimit: t.int(),
+  }),
+});
+
+const CreateCompetitionInput = builder.inputType("CreateCompetitionInput", {
+  fields: (t) => ({
+    slug: t.string({ required: true }),
+    title: t.string({ required: true }),
+    description: t.string(),
+    scorer: t.string({ required: true }),
+    scorerParams: t.field({ type: "JSON" }),
+    metric: t.string({ required: true }),
+    sortOrder: t.field({ type: SortOrder }),
+    leaderboardVisibility: t.field({ type: LeaderboardVisibility }),
+    countedStates: t.field({ type: [JobState] }),
+    phases: t.field({ type: [PhaseInput], required: true }),
+  }),
+});
+
+const UpdateCompetitionInput = builder.inputType("UpdateCompetitionInput", {
+  fields: (t) => ({
+    title: t.string(),
+    description: t.string(),
+    scorer: t.string(),
+    scorerParams: t.field({ type: "JSON" }),
+    metric: t.string(),
+    sortOrder: t.field({ type: SortOrder }),
+    leaderboardVisibility: t.field({ type: LeaderboardVisibility }),
+    countedStates: t.field({ type: [JobState] }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  competitions: t.prismaConnection({
+    type: "Competition",
+    cursor: "slug",
+    authScopes: { authenticated: true },
+    resolve: (query, _root, _args, ctx) => competitions.listCompetitions(ctx.domain, query),
+  }),
+  competition: t.field({
+    type: CompetitionRef,
+    authScopes: { authenticated: true },
+    errors: {},
+    args: { slug: t.arg.string({ required: true }) },
+    resolve: (_root, args, ctx) => competitions.getCompetition(ctx.domain, args.slug),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createCompetition: t.field({
+    type: CompetitionRef,
+    authScopes: { platformAdmin: true },
+    errors: {},
+    args: { input: t.arg({ type: CreateCompetitionInput, required: true }) },
+    resolve: (_root, { input }, ctx) =>
+      competitions.createCompetition(ctx.domain, {
+        ...withoutNulls(input),
+        scorerParams: (input.scorerParams ?? undefined) as Record<string, unknown> | undefined,
+        phases: input.phases.map(withoutNulls),
+      }),
+  }),
+  updateCompetition: t.field({
+    type: CompetitionRef,
+    authScopes: { platformAdmin: true },
+    errors: {},
+    args: {
+      slug: t.arg.string({ required: true }),
+      input: t.arg({ type: UpdateCompetitionInput, required: true }),
+    },
+    resolve: (_root, args, ctx) =>
+      competitions.updateCompetition(ctx.domain, args.slug, {
+        ...withoutNulls(args.input),
+        scorerParams: (args.input.scorerParams ?? undefined) as
+          | Record<string, unknown>
+          | undefined,
+      }),
+  }),
+}));

@@ -1,0 +1,23 @@
+// Assembles the schema: each import registers one domain's types and fields.
+import type { GraphQLSchema } from "graphql";
+import { assertRootFieldsAuthorized } from "./authorization.ts";
+import { builder } from "./builder.ts";
+import "./scalars.ts";
+import "./errors.ts";
+import "./tenants.ts";
+import "./competitions.ts";
+import "./audit.ts";
+
+builder.queryType({});
+builder.mutationType({});
+
+let built: GraphQLSchema | undefined;
+
+/** Builds once per process; the builder is a module singleton. */
+export function buildSchema(): GraphQLSchema {
+  if (!built) {
+    built = builder.toSchema({ sortSchema: true });
+    assertRootFieldsAuthorized(built);
+  }
+  return built;
+}

@@ -1,5 +1,7 @@
 // `autoscorer` command: one subcommand per role. Each subcommand lives in its own file and
 // is loaded on demand, so `autoscorer score` never pays for the server's imports.
+import { explainStartupError } from "./run.ts";
+
 type Command = { run(argv: string[]): Promise<number> };
 
 const commands: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -35,4 +37,9 @@ async function main(argv: string[]): Promise<number> {
   return (await command.load()).run(rest);
 }
 
-process.exitCode = await main(process.argv.slice(2));
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`autoscorer: ${explainStartupError(error)}\n`);
+  process.exitCode = 1;
+}

@@ -58,5 +58,12 @@ export class CatalogTypeShimClient extends pg.Client {
 
 /** A pool for the migration engine only. */
 export function createMigrationPool(connectionString: string): pg.Pool {
-  return new pg.Pool({ connectionString, max: 2, Client: CatalogTypeShimClient });
+  // allowExitOnIdle: the CLI would otherwise wait out pg's 10 s idle timeout before exiting.
+  return new pg.Pool({
+    connectionString,
+    max: 2,
+    allowExitOnIdle: true,
+    idleTimeoutMillis: 50,
+    Client: CatalogTypeShimClient,
+  });
 }

@@ -5,6 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { Database } from "../db/database.ts";
+import { publish } from "../db/pubsub.ts";
 import type { ApiKey, MemberRole } from "../generated/prisma/client.ts";
 import { recordAudit } from "./audit.ts";
 import { type DomainContext, nowOf } from "./context.ts";
@@ -156,6 +157,8 @@ export async function createApiKey(
         create: { userId, tenantId, role: input.role },
         update: { role: input.role },
       });
+      // A changed role must reach every process's authentication cache.
+      await publish(tx, { topic: "auth", key: "membership", data: { userId, tenantId } });
     } else {
       requirePlatformAdmin(actor);
     }
@@ -195,6 +198,7 @@ export async function revokeApiKey(ctx: DomainContext, id: string): Promise<ApiK
     if (key.userId !== actor.userId && key.tenantId) requireTenantRole(actor, key.tenantId, "OWNER");
     if (key.revokedAt) throw new InvalidStateError("API key is already revoked", { id });
     const revoked = await tx.apiKey.update({ where: { id }, data: { revokedAt: now } });
+    await publish(tx, { topic: "auth", key: "revoked", data: { apiKeyId: id } });
     await recordAudit(tx, ctx, {
       action: "apiKey.revoke",
       tenantId: key.tenantId,

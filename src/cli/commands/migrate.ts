@@ -1,0 +1,18 @@
+// `autoscorer migrate`: apply pending migrations to DATABASE_URL (or the embedded database).
+import { provideDatabase } from "../../app/database.ts";
+import { loadConfig } from "../../config/load.ts";
+import { migrateDatabase } from "../../db/migrate.ts";
+import { createLogger } from "../../log.ts";
+
+export async function run(_argv: string[]): Promise<number> {
+  const config = loadConfig();
+  const log = createLogger({ json: config.env === "production" });
+  const database = await provideDatabase(config, log);
+  try {
+    await migrateDatabase(database.url);
+    log.info("database is up to date");
+    return 0;
+  } finally {
+    await database.stop();
+  }
+}

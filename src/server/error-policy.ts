@@ -1,0 +1,45 @@
+// What a client may see of an error. AppErrors (expected failures) keep their message and
+// get `extensions.code`; GraphQL's own errors (syntax, validation) pass through; anything
+// else is a bug: the client gets a generic message with the request id, the log gets it all.
+import { GraphQLError } from "graphql";
+import { handleStreamOrSingleExecutionResult, type Plugin } from "graphql-yoga";
+import { AppError } from "../domain/errors.ts";
+import type { GraphQLContext } from "../schema/context.ts";
+
+export type ErrorLog = (message: string, fields: Record<string, unknown>) => void;
+
+export function toClientError(error: GraphQLError, requestId: string, log: ErrorLog): GraphQLError {
+  const original = error.originalError;
+  if (original instanceof AppError) {
+    return new GraphQLError(original.message, {
+      nodes: error.nodes,
+      path: error.path,
+      extensions: { code: original.code, ...(original.details ? { details: original.details } : {}) },
+    });
+  }
+  // No original error: produced by graphql-js itself (parse, validate, coercion).
+  if (!original || original instanceof GraphQLError) return error;
+  log("unexpected error", { requestId, path: error.path?.join("."), error: original });
+  return new GraphQLError(`Unexpected error (request id ${requestId})`, {
+    nodes: error.nodes,
+    path: error.path,
+    extensions: { code: "INTERNAL_SERVER_ERROR", requestId },
+  });
+}
+
+export function useErrorPolicy(log: ErrorLog): Plugin<GraphQLContext> {
+  const rewrite = (payload: Parameters<Parameters<typeof handleStreamOrSingleExecutionResult>[1]>[0]) => {
+    const { result, setResult, args } = payload;
+    if (!result.errors?.length) return;
+    const requestId = (args.contextValue as GraphQLContext).requestId;
+    setResult({ ...result, errors: result.errors.map((e) => toClientError(e, requestId, log)) });
+  };
+  return {
+    onExecute: () => ({
+      onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, rewrite),
+    }),
+    onSubscribe: () => ({
+      onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, rewrite),
+    }),
+  };
+}

@@ -1,0 +1,87 @@
+// The GraphQL endpoint: one Yoga instance serves HTTP, and WebSocket operations run through
+// the same envelop (`getEnveloped`) so both get identical plugins, context and error policy.
+import { randomUUID } from "node:crypto";
+import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import type { Database } from "../db/database.ts";
+import type { Subscriber } from "../db/pubsub.ts";
+import { AppError, RateLimitedError } from "../domain/errors.ts";
+import type { GraphQLContext } from "../schema/context.ts";
+import { buildSchema } from "../schema/index.ts";
+import type { Authenticator } from "./auth.ts";
+import { depthLimitRule } from "./depth-limit.ts";
+import { type ErrorLog, useErrorPolicy } from "./error-policy.ts";
+import type { RateLimiter } from "./rate-limit.ts";
+
+export interface GraphQLDeps {
+  db: Database;
+  events: Subscriber;
+  auth: Authenticator;
+  rateLimiter: RateLimiter;
+  scorers?: { has(name: string): boolean };
+  log: ErrorLog;
+  graphiql: boolean;
+  maxQueryDepth: number;
+}
+
+const HTTP_STATUS: Partial<Record<AppError["code"], number>> = {
+  UNAUTHENTICATED: 401,
+  RATE_LIMITED: 429,
+};
+
+/** Thrown while building a context: the whole request fails with the right HTTP status. */
+function requestError(error: AppError) {
+  return createGraphQLError(error.message, {
+    extensions: {
+      code: error.code,
+      ...(error.details ? { details: error.details } : {}),
+      http: { status: HTTP_STATUS[error.code] ?? 400 },
+    },
+  });
+}
+
+export function createContextFactory(deps: GraphQLDeps) {
+  return async (authorization: string | null | undefined, requestId?: string) => {
+    const id = requestId && /^[\w.-]{1,100}$/.test(requestId) ? requestId : randomUUID();
+    try {
+      const actor = await deps.auth.fromAuthorization(authorization);
+      const retryAfter = deps.rateLimiter.take(actor ? actor.apiKeyId : "anonymous");
+      if (retryAfter > 0) throw new RateLimitedError(retryAfter);
+      const context: GraphQLContext = {
+        actor,
+        requestId: id,
+        events: deps.events,
+        domain: { db: deps.db, actor, requestId: id, scorers: deps.scorers },
+      };
+      return context;
+    } catch (error) {
+      if (error instanceof AppError) throw requestError(error);
+      throw error;
+    }
+  };
+}
+
+export type GraphQLServer = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
+  const contextFor = createContextFactory(deps);
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema: buildSchema(),
+    graphqlEndpoint: "/graphql",
+    graphiql: deps.graphiql ? { subscriptionsProtocol: "WS" } : false,
+    landingPage: false,
+    // Masking is done by useErrorPolicy, which knows the request id.
+    maskedErrors: false,
+    logging: false,
+    context: ({ request }) =>
+      contextFor(request.headers.get("authorization"), request.headers.get("x-request-id") ?? undefined),
+    plugins: [
+      useErrorPolicy(deps.log),
+      useDepthLimit(deps.maxQueryDepth),
+    ],
+  });
+}
+
+function useDepthLimit(maxDepth: number): Plugin<GraphQLContext> {
+  const rule = depthLimitRule(maxDepth);
+  return { onValidate: ({ addValidationRule }) => addValidationRule(rule) };
+}

@@ -1,0 +1,91 @@
+// The HTTP server: GraphQL (HTTP and WebSocket), probes, metrics and the web client.
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import path from "node:path";
+import type { Database } from "../db/database.ts";
+import type { createContextFactory, GraphQLServer } from "./graphql.ts";
+import { renderMetrics } from "./metrics.ts";
+import { attachWebSocket } from "./websocket.ts";
+
+export interface HttpDeps {
+  db: Database;
+  yoga: GraphQLServer;
+  contextFor: ReturnType<typeof createContextFactory>;
+  /** Built web client (index.html and assets), served at `/` when present. */
+  webRoot?: string;
+  maxBodyBytes: number;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".json": "application/json",
+};
+
+async function serveStatic(root: string, url: URL, res: ServerResponse): Promise<boolean> {
+  const relative = url.pathname === "/" ? "index.html" : decodeURIComponent(url.pathname.slice(1));
+  const file = path.resolve(root, relative);
+  // Never serve outside the web root (e.g. /../../etc/passwd).
+  if (!file.startsWith(path.resolve(root) + path.sep) || !existsSync(file)) return false;
+  const body = await readFile(file).catch(() => undefined);
+  if (!body) return false;
+  res.writeHead(200, {
+    "content-type": CONTENT_TYPES[path.extname(file)] ?? "application/octet-stream",
+    "x-content-type-options": "nosniff",
+  });
+  res.end(body);
+  return true;
+}
+
+function send(res: ServerResponse, status: number, body: string, type = "text/plain"): void {
+  res.writeHead(status, { "content-type": `${type}; charset=utf-8` });
+  res.end(body);
+}
+
+export function createHttpServer(deps: HttpDeps): { server: Server; close(): Promise<void> } {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname === "/healthz") return send(res, 200, "ok\n");
+    if (url.pathname === "/readyz") {
+      try {
+        await deps.db.pool.query("SELECT 1");
+        return send(res, 200, "ready\n");
+      } catch {
+        return send(res, 503, "database unavailable\n");
+      }
+    }
+    if (url.pathname === "/metrics") {
+      return send(res, 200, await renderMetrics(deps.db), "text/plain; version=0.0.4");
+    }
+    if (url.pathname === "/graphql") {
+      const length = Number(req.headers["content-length"] ?? 0);
+      if (length > deps.maxBodyBytes) return send(res, 413, "request body too large\n");
+      return deps.yoga.handle(req, res);
+    }
+    if (req.method === "GET" && deps.webRoot) {
+      if (await serveStatic(deps.webRoot, url, res)) return;
+      // Client-side routes fall back to the app shell.
+      if (!path.extname(url.pathname) && (await serveStatic(deps.webRoot, new URL("/", url), res))) return;
+    }
+    send(res, 404, "not found\n");
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, "internal error\n");
+      else res.end();
+      console.error("http handler failed", error);
+    });
+  });
+  const ws = attachWebSocket(server, deps.yoga, deps.contextFor);
+  return {
+    server,
+    close: async () => {
+      await ws.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,91 @@
+// An in-process API server on its own cloned database, plus a tiny GraphQL client.
+import type { AddressInfo } from "node:net";
+import { connectDatabase, type Database } from "../../src/db/database.ts";
+import { createSubscriber, type Subscriber } from "../../src/db/pubsub.ts";
+import { ensureBootstrapAdmin } from "../../src/domain/bootstrap.ts";
+import { createAuthenticator } from "../../src/server/auth.ts";
+import { createContextFactory, createGraphQLServer } from "../../src/server/graphql.ts";
+import { createHttpServer } from "../../src/server/http.ts";
+import { createRateLimiter } from "../../src/server/rate-limit.ts";
+import { createTestDatabase, type TestDatabase } from "./db.ts";
+
+export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  data?: T;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+}
+
+export interface TestApi {
+  url: string;
+  db: Database;
+  events: Subscriber;
+  testDb: TestDatabase;
+  /** Logged unexpected errors, for asserting on masking. */
+  errorLog: Array<{ message: string; fields: Record<string, unknown> }>;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    key?: string | null,
+  ): Promise<GraphQLResponse<T>>;
+  close(): Promise<void>;
+}
+
+export interface TestApiOptions {
+  rateLimitPerMinute?: number;
+  maxQueryDepth?: number;
+  maxBodyBytes?: number;
+}
+
+export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
+  const testDb = await createTestDatabase();
+  const db = connectDatabase(testDb.url, { poolSize: 5 });
+  const events = createSubscriber(testDb.url);
+  await events.ready();
+  await ensureBootstrapAdmin(db, ADMIN_KEY);
+  const errorLog: TestApi["errorLog"] = [];
+  const deps = {
+    db,
+    events,
+    auth: createAuthenticator(db, events, () => {}),
+    rateLimiter: createRateLimiter(options.rateLimitPerMinute ?? 0),
+    log: (message: string, fields: Record<string, unknown>) => errorLog.push({ message, fields }),
+    graphiql: false,
+    maxQueryDepth: options.maxQueryDepth ?? 12,
+  };
+  const http = createHttpServer({
+    db,
+    yoga: createGraphQLServer(deps),
+    contextFor: createContextFactory(deps),
+    maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+  });
+  await new Promise<void>((resolve) => http.server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
+  return {
+    url,
+    db,
+    events,
+    testDb,
+    errorLog,
+    async gql(query, variables = {}, key = ADMIN_KEY) {
+      const response = await fetch(`${url}/graphql`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(key ? { authorization: `Bearer ${key}` } : {}),
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as Omit<GraphQLResponse, "status">;
+      return { status: response.status, ...body } as GraphQLResponse<never>;
+    },
+    async close() {
+      deps.auth.close();
+      await http.close();
+      await events.close();
+      await db.close();
+      await testDb.drop();
+    },
+  };
+}

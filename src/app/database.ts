@@ -1,10 +1,10 @@
 // Where the database comes from: DATABASE_URL / database.url, or the embedded cluster under
 // the data directory. Returns the URL and how to stop what was started.
 import path from "node:path";
-import { startEmbeddedPostgres } from "../db/embedded.ts";
-import type { Config } from "../config/schema.ts";
-import type { Logger } from "../log.ts";
 import pg from "pg";
+import type { Config } from "../config/schema.ts";
+import { startEmbeddedPostgres } from "../db/embedded.ts";
+import type { Logger } from "../log.ts";
 
 const DATABASE_NAME = "autoscorer";
 
@@ -15,7 +15,8 @@ export interface ProvidedDatabase {
 }
 
 export async function provideDatabase(config: Config, log: Logger): Promise<ProvidedDatabase> {
-  if (config.database.url) return { url: config.database.url, embedded: false, stop: async () => {} };
+  if (config.database.url)
+    return { url: config.database.url, embedded: false, stop: async () => {} };
   const dir = path.resolve(config.dataDir, "postgres");
   const started = Date.now();
   const postgres = await startEmbeddedPostgres({
@@ -28,7 +29,9 @@ export async function provideDatabase(config: Config, log: Logger): Promise<Prov
   const admin = new pg.Client(postgres.adminUrl);
   try {
     await admin.connect();
-    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [DATABASE_NAME]);
+    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [
+      DATABASE_NAME,
+    ]);
     if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE_NAME}`);
   } catch (error) {
     await postgres.stop();

@@ -70,7 +70,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     let generatedAdminKey: string | null = null;
     if (roles.api) {
       ({ generatedToken: generatedAdminKey } = await ensureBootstrapAdmin(db, config.adminKey));
-      const auth = createAuthenticator(db, events, (message, error) => log.warn(message, { error }));
+      const auth = createAuthenticator(db, events, (message, error) =>
+        log.warn(message, { error }),
+      );
       stops.push(async () => auth.close());
       const deps = {
         db,

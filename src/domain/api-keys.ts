@@ -72,7 +72,8 @@ export async function authenticate(db: Database, token: string, now: Date): Prom
     where: { prefix },
     include: { user: true },
   });
-  if (!key || !secretMatches(secret, key.secretHash)) throw new UnauthenticatedError("invalid API key");
+  if (!key || !secretMatches(secret, key.secretHash))
+    throw new UnauthenticatedError("invalid API key");
   if (key.revokedAt) throw new UnauthenticatedError("API key revoked");
   if (key.expiresAt && key.expiresAt <= now) throw new UnauthenticatedError("API key expired");
   let role: MemberRole | null = null;
@@ -138,14 +139,17 @@ export async function createApiKey(
     let userId = actor.userId;
     if (input.tenant) {
       const tenant = await tx.tenant.findUnique({ where: { slug: input.tenant } });
-      if (!tenant || !canSeeTenant(actor, tenant.id)) throw new NotFoundError("tenant", input.tenant);
+      if (!tenant || !canSeeTenant(actor, tenant.id))
+        throw new NotFoundError("tenant", input.tenant);
       requireTenantRole(actor, tenant.id, "OWNER");
       if (!actor.isPlatformAdmin && actor.role && !roleAtMost(input.role, actor.role)) {
         throw new ForbiddenError("cannot issue a key with a higher role than your own");
       }
       if (tenant.status === "SUSPENDED") throw new TenantSuspendedError(tenant.slug);
       tenantId = tenant.id;
-      const email = input.email ?? `${input.name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}.${issued.prefix}@${tenant.slug}.service`;
+      const email =
+        input.email ??
+        `${input.name.toLowerCase().replace(/[^a-z0-9]+/g, "-")}.${issued.prefix}@${tenant.slug}.service`;
       const user = await tx.user.upsert({
         where: { email },
         create: { email, name: input.email ? email : `${input.name} (service)` },
@@ -192,10 +196,12 @@ export async function revokeApiKey(ctx: DomainContext, id: string): Promise<ApiK
       ? await tx.apiKey.findUnique({ where: { id } })
       : null;
     const visible =
-      key && (actor.isPlatformAdmin || (key.tenantId !== null && canSeeTenant(actor, key.tenantId)));
+      key &&
+      (actor.isPlatformAdmin || (key.tenantId !== null && canSeeTenant(actor, key.tenantId)));
     if (!key || !visible) throw new NotFoundError("apiKey", id);
     // Anyone may revoke their own key; revoking another member's needs the owner role.
-    if (key.userId !== actor.userId && key.tenantId) requireTenantRole(actor, key.tenantId, "OWNER");
+    if (key.userId !== actor.userId && key.tenantId)
+      requireTenantRole(actor, key.tenantId, "OWNER");
     if (key.revokedAt) throw new InvalidStateError("API key is already revoked", { id });
     const revoked = await tx.apiKey.update({ where: { id }, data: { revokedAt: now } });
     await publish(tx, { topic: "auth", key: "revoked", data: { apiKeyId: id } });

@@ -25,7 +25,11 @@ export type AuditLogPage = Pick<
 >;
 
 /** Audit rows the caller may read, newest first. */
-export async function listAuditLogs(ctx: DomainContext, filter: AuditLogFilter, page: AuditLogPage) {
+export async function listAuditLogs(
+  ctx: DomainContext,
+  filter: AuditLogFilter,
+  page: AuditLogPage,
+) {
   const where = await auditLogsWhere(ctx, filter);
   return ctx.db.prisma.auditLog.findMany({ ...page, where, orderBy: { id: "desc" } });
 }

@@ -30,7 +30,11 @@ export async function ensureBootstrapAdmin(
       });
       if (!existing) {
         const key = await tx.apiKey.create({
-          data: { ...withoutToken(wanted), name: "bootstrap (AUTOSCORER_ADMIN_KEY)", userId: admin.id },
+          data: {
+            ...withoutToken(wanted),
+            name: "bootstrap (AUTOSCORER_ADMIN_KEY)",
+            userId: admin.id,
+          },
         });
         await auditBootstrap(tx, key.id);
       }

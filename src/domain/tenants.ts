@@ -64,7 +64,10 @@ export async function getVisibleTenant(
 }
 
 /** Paging arguments as the GraphQL connection computes them. */
-export type TenantPage = Pick<Prisma.TenantFindManyArgs, "take" | "skip" | "cursor" | "include" | "select">;
+export type TenantPage = Pick<
+  Prisma.TenantFindManyArgs,
+  "take" | "skip" | "cursor" | "include" | "select"
+>;
 
 /** The tenants the caller may see, by slug: all for admins, the key's own otherwise. */
 export async function listTenants(ctx: DomainContext, page: TenantPage): Promise<Tenant[]> {
@@ -160,7 +163,8 @@ async function setStatus(
   });
 }
 
-export const suspendTenant = (ctx: DomainContext, slug: string) => setStatus(ctx, slug, "SUSPENDED");
+export const suspendTenant = (ctx: DomainContext, slug: string) =>
+  setStatus(ctx, slug, "SUSPENDED");
 export const resumeTenant = (ctx: DomainContext, slug: string) => setStatus(ctx, slug, "ACTIVE");
 
 export async function setQuota(ctx: DomainContext, slug: string, raw: QuotaInput): Promise<Quota> {

@@ -39,13 +39,17 @@ builder.queryFields((t) => ({
       args: { filter: t.arg({ type: AuditLogFilter }) },
       resolve: async (query, _root, args, ctx) => {
         const filter = args.filter ?? {};
-        return listAuditLogs(ctx.domain, {
-          tenant: filter.tenant ?? undefined,
-          actorUserId: filter.actorUserId ? String(filter.actorUserId) : undefined,
-          action: filter.action ?? undefined,
-          since: filter.since ?? undefined,
-          until: filter.until ?? undefined,
-        }, query);
+        return listAuditLogs(
+          ctx.domain,
+          {
+            tenant: filter.tenant ?? undefined,
+            actorUserId: filter.actorUserId ? String(filter.actorUserId) : undefined,
+            action: filter.action ?? undefined,
+            since: filter.since ?? undefined,
+            until: filter.until ?? undefined,
+          },
+          query,
+        );
       },
     },
     {},

@@ -4,7 +4,11 @@ import { type GraphQLSchema, isObjectType } from "graphql";
 
 export function assertRootFieldsAuthorized(schema: GraphQLSchema): void {
   const missing: string[] = [];
-  for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
+  for (const root of [
+    schema.getQueryType(),
+    schema.getMutationType(),
+    schema.getSubscriptionType(),
+  ]) {
     if (!root || !isObjectType(root)) continue;
     for (const field of Object.values(root.getFields())) {
       const options = field.extensions?.pothosOptions as { authScopes?: unknown } | undefined;

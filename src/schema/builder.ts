@@ -11,8 +11,8 @@ import {
   UnauthenticatedError,
   ValidationError,
 } from "../domain/errors.ts";
-import { getDatamodel } from "../generated/pothos-types.ts";
 import type PrismaTypes from "../generated/pothos-types.ts";
+import { getDatamodel } from "../generated/pothos-types.ts";
 import type { GraphQLContext } from "./context.ts";
 
 export const builder = new SchemaBuilder<{

@@ -129,9 +129,7 @@ builder.mutationFields((t) => ({
     resolve: (_root, args, ctx) =>
       competitions.updateCompetition(ctx.domain, args.slug, {
         ...withoutNulls(args.input),
-        scorerParams: (args.input.scorerParams ?? undefined) as
-          | Record<string, unknown>
-          | undefined,
+        scorerParams: (args.input.scorerParams ?? undefined) as Record<string, unknown> | undefined,
       }),
   }),
 }));

@@ -67,7 +67,9 @@ export const ApiKeyRef = builder.prismaObject("ApiKey", {
   },
   fields: (t) => ({
     id: t.exposeID("id"),
-    prefix: t.exposeString("prefix", { description: "Public half of the key, for telling keys apart" }),
+    prefix: t.exposeString("prefix", {
+      description: "Public half of the key, for telling keys apart",
+    }),
     name: t.exposeString("name"),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
     lastUsedAt: t.expose("lastUsedAt", { type: "DateTime", nullable: true }),
@@ -231,7 +233,8 @@ builder.mutationFields((t) => ({
       tenant: t.arg.string({ required: true }),
       input: t.arg({ type: QuotaInput, required: true }),
     },
-    resolve: (_root, args, ctx) => tenants.setQuota(ctx.domain, args.tenant, withoutNulls(args.input)),
+    resolve: (_root, args, ctx) =>
+      tenants.setQuota(ctx.domain, args.tenant, withoutNulls(args.input)),
   }),
   createApiKey: t.field({
     type: CreatedApiKey,

@@ -14,7 +14,10 @@ export function toClientError(error: GraphQLError, requestId: string, log: Error
     return new GraphQLError(original.message, {
       nodes: error.nodes,
       path: error.path,
-      extensions: { code: original.code, ...(original.details ? { details: original.details } : {}) },
+      extensions: {
+        code: original.code,
+        ...(original.details ? { details: original.details } : {}),
+      },
     });
   }
   // No original error: produced by graphql-js itself (parse, validate, coercion).
@@ -28,7 +31,9 @@ export function toClientError(error: GraphQLError, requestId: string, log: Error
 }
 
 export function useErrorPolicy(log: ErrorLog): Plugin<GraphQLContext> {
-  const rewrite = (payload: Parameters<Parameters<typeof handleStreamOrSingleExecutionResult>[1]>[0]) => {
+  const rewrite = (
+    payload: Parameters<Parameters<typeof handleStreamOrSingleExecutionResult>[1]>[0],
+  ) => {
     const { result, setResult, args } = payload;
     if (!result.errors?.length) return;
     const requestId = (args.contextValue as GraphQLContext).requestId;

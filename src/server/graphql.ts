@@ -73,11 +73,11 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
     maskedErrors: false,
     logging: false,
     context: ({ request }) =>
-      contextFor(request.headers.get("authorization"), request.headers.get("x-request-id") ?? undefined),
-    plugins: [
-      useErrorPolicy(deps.log),
-      useDepthLimit(deps.maxQueryDepth),
-    ],
+      contextFor(
+        request.headers.get("authorization"),
+        request.headers.get("x-request-id") ?? undefined,
+      ),
+    plugins: [useErrorPolicy(deps.log), useDepthLimit(deps.maxQueryDepth)],
   });
 }
 

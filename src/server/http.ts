@@ -68,7 +68,8 @@ export function createHttpServer(deps: HttpDeps): { server: Server; close(): Pro
     if (req.method === "GET" && deps.webRoot) {
       if (await serveStatic(deps.webRoot, url, res)) return;
       // Client-side routes fall back to the app shell.
-      if (!path.extname(url.pathname) && (await serveStatic(deps.webRoot, new URL("/", url), res))) return;
+      if (!path.extname(url.pathname) && (await serveStatic(deps.webRoot, new URL("/", url), res)))
+        return;
     }
     send(res, 404, "not found\n");
   };

@@ -30,9 +30,14 @@ export async function renderMetrics(db: Database): Promise<string> {
     const labels = `node="${escapeLabel(n.name)}",kind="${n.kind}"`;
     lines.push(`autoscorer_executor_running_jobs{${labels}} ${n.running}`);
   }
-  lines.push("# HELP autoscorer_executor_healthy 1 when the node is healthy", "# TYPE autoscorer_executor_healthy gauge");
+  lines.push(
+    "# HELP autoscorer_executor_healthy 1 when the node is healthy",
+    "# TYPE autoscorer_executor_healthy gauge",
+  );
   for (const n of nodes.rows) {
-    lines.push(`autoscorer_executor_healthy{node="${escapeLabel(n.name)}",kind="${n.kind}"} ${n.healthy ? 1 : 0}`);
+    lines.push(
+      `autoscorer_executor_healthy{node="${escapeLabel(n.name)}",kind="${n.kind}"} ${n.healthy ? 1 : 0}`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

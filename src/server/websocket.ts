@@ -26,7 +26,9 @@ export function attachWebSocket(
       onConnect: async (ctx) => {
         try {
           const authorization = ctx.connectionParams?.authorization;
-          ctx.extra.context = await contextFor(typeof authorization === "string" ? authorization : null);
+          ctx.extra.context = await contextFor(
+            typeof authorization === "string" ? authorization : null,
+          );
           return true;
         } catch {
           return false;

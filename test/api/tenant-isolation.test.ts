@@ -44,8 +44,16 @@ describe("tenant isolation", () => {
   });
 
   it("answers another tenant's slug exactly like a slug that does not exist", async () => {
-    const other = await api.gql(`{ tenant(slug: "beta") { __typename ... on Error { code message } } }`, {}, member);
-    const none = await api.gql(`{ tenant(slug: "nope") { __typename ... on Error { code } } }`, {}, member);
+    const other = await api.gql(
+      `{ tenant(slug: "beta") { __typename ... on Error { code message } } }`,
+      {},
+      member,
+    );
+    const none = await api.gql(
+      `{ tenant(slug: "nope") { __typename ... on Error { code } } }`,
+      {},
+      member,
+    );
     expect(code(other, "tenant")).toBe("NOT_FOUND");
     expect(code(none, "tenant")).toBe("NOT_FOUND");
   });
@@ -122,12 +130,22 @@ describe("tenant isolation", () => {
   it("shows an owner only its own tenant's audit rows and keys; members neither", async () => {
     const rows = await api.gql<{
       auditLogs: { edges: Array<{ node: { tenantId: string | null; action: string } }> };
-    }>(`{ auditLogs(first: 50) { ... on QueryAuditLogsConnection { edges { node { tenantId action } } } } }`, {}, owner);
-    const alpha = await api.gql<{ tenant: { id: string } }>(`{ tenant(slug: "alpha") { ... on Tenant { id } } }`);
+    }>(
+      `{ auditLogs(first: 50) { ... on QueryAuditLogsConnection { edges { node { tenantId action } } } } }`,
+      {},
+      owner,
+    );
+    const alpha = await api.gql<{ tenant: { id: string } }>(
+      `{ tenant(slug: "alpha") { ... on Tenant { id } } }`,
+    );
     const edges = rows.data?.auditLogs.edges ?? [];
     expect(edges.length).toBeGreaterThan(0);
     expect(new Set(edges.map((e) => e.node.tenantId))).toEqual(new Set([alpha.data?.tenant.id]));
-    const memberAudit = await api.gql(`{ auditLogs(first: 5) { __typename ... on Error { code } } }`, {}, member);
+    const memberAudit = await api.gql(
+      `{ auditLogs(first: 5) { __typename ... on Error { code } } }`,
+      {},
+      member,
+    );
     expect(code(memberAudit, "auditLogs")).toBe("FORBIDDEN");
     const keys = await api.gql<{ tenant: { apiKeys: { __typename: string; code?: string } } }>(
       `{ tenant(slug: "alpha") { ... on Tenant { apiKeys { __typename ... on Error { code } } } } }`,
@@ -187,9 +205,7 @@ describe("authentication", () => {
     );
     expect(revoke.data?.revokeApiKey).toMatchObject({ __typename: "ApiKey" });
     // The revocation reaches the authentication cache through NOTIFY.
-    await expect
-      .poll(async () => (await api.gql(`{ me { role } }`, {}, token)).status)
-      .toBe(401);
+    await expect.poll(async () => (await api.gql(`{ me { role } }`, {}, token)).status).toBe(401);
     const again = await api.gql(
       `mutation($id: ID!) { revokeApiKey(id: $id) { __typename ... on Error { code } } }`,
       { id },
@@ -199,9 +215,13 @@ describe("authentication", () => {
 
   it("keeps a suspended tenant readable but refuses new keys until it is resumed", async () => {
     const { token } = await createKey(api, "alpha", "OWNER");
-    const suspend = await api.gql(`mutation { suspendTenant(slug: "alpha") { ... on Tenant { status } } }`);
+    const suspend = await api.gql(
+      `mutation { suspendTenant(slug: "alpha") { ... on Tenant { status } } }`,
+    );
     expect(suspend.data).toEqual({ suspendTenant: { status: "SUSPENDED" } });
-    const twice = await api.gql(`mutation { suspendTenant(slug: "alpha") { ... on Error { code } } }`);
+    const twice = await api.gql(
+      `mutation { suspendTenant(slug: "alpha") { ... on Error { code } } }`,
+    );
     expect(twice.data).toEqual({ suspendTenant: { code: "INVALID_STATE" } });
     const read = await api.gql(`{ tenant(slug: "alpha") { ... on Tenant { status } } }`, {}, token);
     expect(read.data).toEqual({ tenant: { status: "SUSPENDED" } });

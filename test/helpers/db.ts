@@ -4,7 +4,6 @@ import pg from "pg";
 import { inject } from "vitest";
 import { TEMPLATE_DATABASE } from "./template.ts";
 
-
 export interface TestDatabase {
   url: string;
   name: string;

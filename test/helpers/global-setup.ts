@@ -9,7 +9,6 @@ import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
 import { migrateDatabase } from "../../src/db/migrate.ts";
 import { TEMPLATE_DATABASE } from "./template.ts";
 
-
 declare module "vitest" {
   export interface ProvidedContext {
     postgresAdminUrl: string;

@@ -155,6 +155,34 @@ describe("tenant isolation", () => {
     expect(keys.data?.tenant.apiKeys.code).toBe("FORBIDDEN");
   });
 
+  it("lets every key read competitions but only admins create or change them", async () => {
+    const created = await api.gql(
+      `mutation { createCompetition(input: { slug: "digits", title: "Digits", scorer: "classification_f1",
+          metric: "f1_macro", phases: [{ slug: "dev", name: "Dev", dailyLimit: 3 }] }) { __typename } }`,
+    );
+    expect(created.data).toEqual({ createCompetition: { __typename: "Competition" } });
+    for (const key of [member, owner]) {
+      const read = await api.gql(
+        `{ competition(slug: "digits") { ... on Competition { title phases { slug dailyLimit } } } }`,
+        {},
+        key,
+      );
+      expect(read.data).toEqual({ competition: { title: "Digits", phases: [{ slug: "dev", dailyLimit: 3 }] } });
+      const change = await api.gql(
+        `mutation { updateCompetition(slug: "digits", input: { title: "Mine" }) { __typename } }`,
+        {},
+        key,
+      );
+      expect(change.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+      const create = await api.gql(
+        `mutation { createCompetition(input: { slug: "x", title: "X", scorer: "s", metric: "m", phases: [{ slug: "p", name: "P" }] }) { __typename } }`,
+        {},
+        key,
+      );
+      expect(create.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    }
+  });
+
   it("lets an owner issue keys up to its own role, and never an admin key", async () => {
     const viewer = await api.gql(
       `mutation { createApiKey(input: { tenant: "alpha", name: "ci", role: VIEWER }) { __typename } }`,

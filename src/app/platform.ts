@@ -93,7 +93,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       });
       await new Promise<void>((resolve, reject) => {
         http.server.once("error", reject);
-        http.server.listen(config.server.port, config.server.host, () => resolve());
+        // reusePort: several `serve` processes may share one port; the kernel spreads connections.
+        http.server.listen(
+          { port: config.server.port, host: config.server.host, reusePort: true },
+          () => resolve(),
+        );
       });
       stops.push(http.close);
       const address = http.server.address() as AddressInfo;

@@ -69,7 +69,13 @@ async function seed(url: string): Promise<void> {
 async function startServer(databaseUrl: string, port: number) {
   const child = spawn(
     process.execPath,
-    [...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", "bench/out/profile"] : []), "--import", "tsx", path.resolve(import.meta.dirname, "../src/cli/main.ts"), "serve"],
+    [
+      ...(process.env.BENCH_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", "bench/out/profile"] : []),
+      "--import",
+      "tsx",
+      path.resolve(import.meta.dirname, "../src/cli/main.ts"),
+      "serve",
+    ],
     {
       env: {
         ...process.env,
@@ -127,14 +133,18 @@ async function main() {
         .then(() => undefined);
     // Start the page after tenant-0100, as a client paging through the list would.
     const firstPage = JSON.parse(
-      await post(port, JSON.stringify({ query: `{ tenants(first: 100) { pageInfo { endCursor } } }` })),
+      await post(
+        port,
+        JSON.stringify({ query: `{ tenants(first: 100) { pageInfo { endCursor } } }` }),
+      ),
     ) as { data: { tenants: { pageInfo: { endCursor: string } } } };
     const tenantsBody = tenantsQuery(firstPage.data.tenants.pageInfo.endCursor);
     const gqlTenants = () => post(port, tenantsBody).then(() => undefined);
     const gqlAudit = () => post(port, AUDIT_QUERY).then(() => undefined);
 
     // Warm up every path (JIT, connection pools, prepared plans) before measuring.
-    for (const op of [rawTenants, rawAudit, gqlTenants, gqlAudit]) await closedLoop(op, CONCURRENCY, 2);
+    for (const op of [rawTenants, rawAudit, gqlTenants, gqlAudit])
+      await closedLoop(op, CONCURRENCY, 2);
 
     const results: Array<[string, LoadResult, LoadResult]> = [];
     for (const [name, raw, gql] of [

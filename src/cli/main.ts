@@ -10,12 +10,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     load: () => import("./commands/start.ts"),
   },
   serve: { summary: "the GraphQL API only", load: () => import("./commands/serve.ts") },
-  worker: { summary: "an executor worker only", load: () => import("./commands/worker.ts") },
-  scheduler: { summary: "the scheduler only", load: () => import("./commands/scheduler.ts") },
   migrate: { summary: "apply database migrations", load: () => import("./commands/migrate.ts") },
-  score: { summary: "score a workspace offline", load: () => import("./commands/score.ts") },
-  submit: { summary: "submit a job to a running API", load: () => import("./commands/submit.ts") },
-  status: { summary: "show a job's status", load: () => import("./commands/status.ts") },
 };
 
 function usage(): string {

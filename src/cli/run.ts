@@ -14,14 +14,13 @@ export async function runUntilSignalled(
   const started = Date.now();
   const platform = await startPlatform({ config, roles, log, migrate });
   if (platform.url) {
+    // One write, so whoever reads our stdout sees the URL and the key together.
+    const key = platform.generatedAdminKey
+      ? `Bootstrap admin API key (shown once, store it now):\n  ${platform.generatedAdminKey}\n\n`
+      : "";
     process.stdout.write(
-      `\nAutoScorer is running: ${platform.url}/graphql  (${Date.now() - started} ms)\n`,
+      `\nAutoScorer is running: ${platform.url}/graphql  (${Date.now() - started} ms)\n${key}`,
     );
-    if (platform.generatedAdminKey) {
-      process.stdout.write(
-        `Bootstrap admin API key (shown once, store it now):\n  ${platform.generatedAdminKey}\n\n`,
-      );
-    }
   }
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);

@@ -2,6 +2,7 @@
 // quotas; owners may rename their own tenant; members and viewers read their own tenant.
 import { z } from "zod";
 import type { PrismaTx } from "../db/database.ts";
+import { isPlainPage, keysetSql } from "../db/keyset-page.ts";
 import type { Prisma, Quota, Tenant } from "../generated/prisma/client.ts";
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
@@ -73,8 +74,21 @@ export type TenantPage = Pick<
 export async function listTenants(ctx: DomainContext, page: TenantPage): Promise<Tenant[]> {
   const actor = requireAuthenticated(ctx.actor);
   if (!actor.isPlatformAdmin && !actor.tenantId) return [];
-  const where = actor.isPlatformAdmin ? {} : { id: actor.tenantId ?? undefined };
-  return ctx.db.prisma.tenant.findMany({ ...page, where, orderBy: { slug: "asc" } });
+  const onlyTenant = actor.isPlatformAdmin ? null : actor.tenantId;
+  if (!isPlainPage(page)) {
+    const where = onlyTenant ? { id: onlyTenant } : {};
+    return ctx.db.prisma.tenant.findMany({ ...page, where, orderBy: { slug: "asc" } });
+  }
+  // The common dashboard read (no relations) skips Prisma's per-query compilation.
+  const keyset = keysetSql(page, "slug", "slug", "ASC", onlyTenant ? 2 : 1);
+  const conditions = [onlyTenant ? "id = $1::uuid" : null, keyset.condition].filter(Boolean);
+  const { rows } = await ctx.db.pool.query<Tenant>(
+    `SELECT id, slug, name, status, weight, "createdAt", "updatedAt" FROM "Tenant"
+      ${conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : ""}
+      ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`,
+    [...(onlyTenant ? [onlyTenant] : []), ...keyset.params],
+  );
+  return keyset.reverse ? rows.reverse() : rows;
 }
 
 export async function createTenant(

@@ -167,7 +167,9 @@ describe("tenant isolation", () => {
         {},
         key,
       );
-      expect(read.data).toEqual({ competition: { title: "Digits", phases: [{ slug: "dev", dailyLimit: 3 }] } });
+      expect(read.data).toEqual({
+        competition: { title: "Digits", phases: [{ slug: "dev", dailyLimit: 3 }] },
+      });
       const change = await api.gql(
         `mutation { updateCompetition(slug: "digits", input: { title: "Mine" }) { __typename } }`,
         {},

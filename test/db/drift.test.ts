@@ -49,7 +49,9 @@ describe("migrations match schema.prisma", () => {
         ORDER BY t.typname, e.enumsortorder`,
     );
     const actual: Record<string, string[]> = {};
-    for (const row of rows) (actual[row.name] ??= []).push(row.value);
+    for (const row of rows) {
+      actual[row.name] = [...(actual[row.name] ?? []), row.value];
+    }
     const expected = Object.fromEntries(
       Object.entries(enums)
         .filter(([, value]) => typeof value === "object" && value !== null)

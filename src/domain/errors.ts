@@ -82,10 +82,15 @@ export class QuotaExceededError extends AppError {
 }
 
 export class DailyLimitReachedError extends AppError {
-  constructor(limit: number, resetsAt: Date, scope: string) {
-    super("DAILY_LIMIT_REACHED", `daily submission limit of ${limit} reached for ${scope}`, {
+  /** `resetsAt` is null for a total (not daily) limit, which never resets. */
+  constructor(
+    readonly limit: number,
+    readonly resetsAt: Date | null,
+    scope: string,
+  ) {
+    super("DAILY_LIMIT_REACHED", `submission limit of ${limit} reached for ${scope}`, {
       limit,
-      resetsAt: resetsAt.toISOString(),
+      resetsAt: resetsAt?.toISOString() ?? null,
       scope,
     });
   }

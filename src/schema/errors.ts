@@ -80,8 +80,13 @@ builder.objectType(DailyLimitReachedError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof DailyLimitReachedError,
   fields: (t) => ({
-    limit: t.int({ resolve: (e) => Number(e.details?.limit) }),
-    resetsAt: t.field({ type: "DateTime", resolve: (e) => String(e.details?.resetsAt) }),
+    limit: t.exposeInt("limit"),
+    resetsAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When the window reopens; null for a total limit",
+      resolve: (e) => e.resetsAt,
+    }),
   }),
 });
 

@@ -1,0 +1,37 @@
+// Plain SQL on the shared pg pool, for the hot paths of the job pipeline. Prisma 6 spends
+// about 0.4 ms of CPU compiling each query (see BENCHMARKS.md); submission, admission and
+// completion run thousands of times a second, so they speak SQL directly.
+import type pg from "pg";
+
+/** Anything that runs a parameterised statement: a pool, a pooled client, a transaction. */
+export interface Sql {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>>;
+}
+
+/** Runs `fn` in one transaction on one pooled connection; rolls back on any throw. */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  fn: (tx: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let value: T;
+  try {
+    await client.query("BEGIN");
+    value = await fn(client);
+    await client.query("COMMIT");
+  } catch (error) {
+    // A connection that cannot even roll back is broken: hand it back as such so the pool
+    // discards it instead of lending out a session stuck in a failed transaction.
+    const rolledBack = await client.query("ROLLBACK").then(
+      () => true,
+      () => false,
+    );
+    client.release(rolledBack ? undefined : true);
+    throw error;
+  }
+  client.release();
+  return value;
+}

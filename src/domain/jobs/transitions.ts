@@ -1,0 +1,147 @@
+// The one way a job changes state. Every move is conditional on the state (and, for a
+// worker, the attempt) it expects, so two processes racing on one job cannot both win; and
+// each move does its bookkeeping in the same transaction: a job event, capacity given back
+// to the node, a refunded submission, and the events subscribers see after commit.
+
+import { publish } from "../../db/pubsub.ts";
+import type { Sql } from "../../db/sql.ts";
+import type { JobState } from "../../generated/prisma/enums.ts";
+import { isTerminal, type JobRow, PLACED_STATES } from "./job-row.ts";
+import { DEFAULT_COUNTED_STATES, refundSubmission } from "./submission-counters.ts";
+
+/** Columns a transition may set besides state and error; names are Job's own. */
+const SETTABLE = [
+  "startedAt",
+  "queuedAt",
+  "leaseExpiresAt",
+  "notBefore",
+  "cancelRequested",
+  "executorNodeId",
+  "backend",
+  "attempt",
+] as const;
+export type SettableColumn = (typeof SETTABLE)[number];
+
+export interface TransitionRequest {
+  jobId: string;
+  from: readonly JobState[];
+  to: JobState;
+  /** Only this attempt may move the job: a stale worker's late report changes nothing. */
+  attempt?: number;
+  errorCode?: string | null;
+  message?: string | null;
+  set?: Partial<Record<SettableColumn, unknown>>;
+}
+
+/** What subscribers of the `job` and `tenant-jobs` topics receive. */
+export interface JobStateEvent {
+  id: string;
+  tenantId: string;
+  state: JobState;
+  previousState: JobState;
+  attempt: number;
+  errorCode: string | null;
+  at: string;
+}
+
+type TransitionedRow = JobRow & {
+  previousState: JobState;
+  previousNodeId: string | null;
+  countedStates: JobState[] | null;
+};
+
+/**
+ * Moves one job from one of `from` to `to` and returns it, or returns null (changing
+ * nothing) when the job is not in an expected state or attempt.
+ */
+export async function transitionJob(tx: Sql, request: TransitionRequest): Promise<JobRow | null> {
+  const values: unknown[] = [
+    request.jobId,
+    request.to,
+    [...request.from],
+    request.attempt ?? null,
+    request.errorCode ?? null,
+    request.message ?? null,
+  ];
+  const assignments = Object.entries(request.set ?? {}).map(([column, value]) => {
+    if (!(SETTABLE as readonly string[]).includes(column)) {
+      throw new Error(`transitionJob cannot set ${column}`);
+    }
+    values.push(value);
+    return `"${column}" = $${values.length}`;
+  });
+  // A job going back to PENDING gives up its placement; a terminal one records its end.
+  if (request.to === "PENDING") assignments.push(`"executorNodeId" = NULL`, `"backend" = NULL`);
+  if (isTerminal(request.to)) assignments.push(`"finishedAt" = now()`, `"leaseExpiresAt" = NULL`);
+
+  const { rows } = await tx.query<TransitionedRow>(
+    `UPDATE "Job" AS j
+     SET state = $2::"JobState", "errorCode" = $5, "errorMessage" = $6
+         ${assignments.map((a) => `, ${a}`).join("")}
+     FROM (SELECT id, state, "executorNodeId" FROM "Job" WHERE id = $1::uuid FOR UPDATE) AS old
+     WHERE j.id = old.id AND j.state = ANY($3::"JobState"[])
+       AND ($4::int IS NULL OR j.attempt = $4::int)
+     RETURNING j.*, old.state AS "previousState", old."executorNodeId" AS "previousNodeId",
+       (SELECT c."countedStates"::text[] FROM "Competition" c WHERE c.id = j."competitionId")
+         AS "countedStates"`,
+    values,
+  );
+  const job = rows[0];
+  if (!job) return null;
+
+  await tx.query(
+    `INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", "errorCode", message)
+     VALUES ($1, $2, $3::"JobState", $4::"JobState", $5, $6)`,
+    [job.id, job.attempt, job.previousState, job.state, job.errorCode, request.message ?? null],
+  );
+
+  const leftNode =
+    PLACED_STATES.includes(job.previousState) && job.state !== "RUNNING" && job.previousNodeId;
+  if (leftNode) await releaseCapacity(tx, job.previousNodeId as string, job);
+
+  const counted = job.countedStates ?? DEFAULT_COUNTED_STATES;
+  if (job.chargedOn && !counted.includes(job.state)) {
+    await refundSubmission(tx, job, job.chargedOn);
+    await tx.query(`UPDATE "Job" SET "chargedOn" = NULL WHERE id = $1`, [job.id]);
+    job.chargedOn = null;
+  }
+
+  await publishJobState(tx, job, job.previousState);
+  const { previousState: _p, previousNodeId: _n, countedStates: _c, ...plain } = job;
+  return plain;
+}
+
+/** Gives a node back what a job reserved on it at placement. */
+export async function releaseCapacity(
+  tx: Sql,
+  nodeId: string,
+  job: Pick<JobRow, "cpuMillis" | "memoryMb" | "gpus">,
+): Promise<void> {
+  await tx.query(
+    `UPDATE "ExecutorNode" SET
+       "usedCpuMillis" = GREATEST("usedCpuMillis" - $2, 0),
+       "usedMemoryMb" = GREATEST("usedMemoryMb" - $3, 0),
+       "usedGpus" = GREATEST("usedGpus" - $4, 0),
+       "runningJobs" = GREATEST("runningJobs" - 1, 0)
+     WHERE id = $1`,
+    [nodeId, job.cpuMillis, job.memoryMb, job.gpus],
+  );
+}
+
+export async function publishJobState(
+  tx: Sql,
+  job: Pick<JobRow, "id" | "tenantId" | "state" | "attempt" | "errorCode">,
+  previousState: JobState,
+): Promise<void> {
+  const data: JobStateEvent = {
+    id: job.id,
+    tenantId: job.tenantId,
+    state: job.state,
+    previousState,
+    attempt: job.attempt,
+    errorCode: job.errorCode,
+    at: new Date().toISOString(),
+  };
+  await publish(tx, { topic: "job", key: job.id, data });
+  await publish(tx, { topic: "tenant-jobs", key: job.tenantId, data });
+}

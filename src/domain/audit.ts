@@ -1,6 +1,7 @@
 // Audit rows are written by the same transaction as the change they describe, so a failed
 // mutation leaves none and a committed one exactly one.
 import type { PrismaTx } from "../db/database.ts";
+import type { Sql } from "../db/sql.ts";
 import type { DomainContext } from "./context.ts";
 
 export interface AuditEntry {
@@ -41,4 +42,30 @@ export async function recordAudit(
       ...(after === null ? {} : { after: after as object }),
     },
   });
+}
+
+/** The same row written with plain SQL, for transactions on the hot job paths. */
+export async function recordAuditSql(
+  tx: Sql,
+  ctx: Pick<DomainContext, "actor" | "requestId">,
+  entry: AuditEntry,
+): Promise<void> {
+  const before = auditSnapshot(entry.before);
+  const after = auditSnapshot(entry.after);
+  await tx.query(
+    `INSERT INTO "AuditLog" (action, "tenantId", "targetType", "targetId", "actorUserId",
+       "actorKeyId", "requestId", before, after)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb)`,
+    [
+      entry.action,
+      entry.tenantId ?? null,
+      entry.targetType,
+      entry.targetId ?? null,
+      ctx.actor?.userId ?? null,
+      ctx.actor?.apiKeyId ?? null,
+      ctx.requestId,
+      before === null ? null : JSON.stringify(before),
+      after === null ? null : JSON.stringify(after),
+    ],
+  );
 }

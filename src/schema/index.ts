@@ -7,6 +7,7 @@ import "./errors.ts";
 import "./tenants.ts";
 import "./competitions.ts";
 import "./audit.ts";
+import "./jobs.ts";
 
 builder.queryType({});
 builder.mutationType({});

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Database } from "../db/database.ts";
 import type { Subscriber } from "../db/pubsub.ts";
+import type { JobSettings } from "../domain/context.ts";
 import { AppError, RateLimitedError } from "../domain/errors.ts";
 import type { GraphQLContext } from "../schema/context.ts";
 import { buildSchema } from "../schema/index.ts";
@@ -18,6 +19,8 @@ export interface GraphQLDeps {
   auth: Authenticator;
   rateLimiter: RateLimiter;
   scorers?: { has(name: string): boolean };
+  /** Job submission (pg-boss, input folders); absent, job mutations fail as not wired. */
+  jobs?: JobSettings;
   log: ErrorLog;
   graphiql: boolean;
   maxQueryDepth: number;
@@ -50,7 +53,7 @@ export function createContextFactory(deps: GraphQLDeps) {
         actor,
         requestId: id,
         events: deps.events,
-        domain: { db: deps.db, actor, requestId: id, scorers: deps.scorers },
+        domain: { db: deps.db, actor, requestId: id, scorers: deps.scorers, jobs: deps.jobs },
       };
       return context;
     } catch (error) {

@@ -1,6 +1,7 @@
 // Exact submission limits. Each limit is a counter row per scope and UTC day; charging a
 // job increments every counter it falls under in the submitting transaction, and a counter
-// above its limit aborts that transaction. The row lock serialises only submissions that
+// above its limit aborts that transaction. The tenant's waiting jobs (PENDING or QUEUED,
+// bounded by maxQueuedJobs) are one more counter, kept by every state transition. The row lock serialises only submissions that
 // share a counter, so 100 simultaneous submits against a limit of 5 accept exactly 5.
 //
 // Which job states count is each competition's rule (`countedStates`); jobs outside a
@@ -9,7 +10,7 @@
 
 import type { Sql } from "../../db/sql.ts";
 import type { JobState } from "../../generated/prisma/enums.ts";
-import { DailyLimitReachedError } from "../errors.ts";
+import { DailyLimitReachedError, QuotaExceededError } from "../errors.ts";
 
 export const DEFAULT_COUNTED_STATES: readonly JobState[] = [
   "PENDING",
@@ -41,6 +42,9 @@ interface Counter {
   label: string;
 }
 
+/** States in which a job waits for a run and counts against maxQueuedJobs. */
+export const WAITING_STATES: readonly JobState[] = ["PENDING", "QUEUED"];
+
 /** UTC calendar day of `at` as YYYY-MM-DD. */
 export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
 
@@ -52,10 +56,15 @@ export function dailyResetAt(at: Date): Date {
 export const tenantScope = (tenantId: string): string => `tenant:${tenantId}`;
 export const phaseScope = (phaseId: string, tenantId: string): string =>
   `phase:${phaseId}:tenant:${tenantId}`;
+export const queuedScope = (tenantId: string): string => `queued:${tenantId}`;
 export const phaseTotalScope = (phaseId: string, tenantId: string): string =>
   `phase-total:${phaseId}:tenant:${tenantId}`;
 
 function countersFor(target: ChargeTarget, day: string, limits?: Limits): Counter[] {
+  return sortedByScope(dailyCounters(target, day, limits));
+}
+
+function dailyCounters(target: ChargeTarget, day: string, limits?: Limits): Counter[] {
   const counters: Counter[] = [
     {
       scope: tenantScope(target.tenantId),
@@ -80,11 +89,17 @@ function countersFor(target: ChargeTarget, day: string, limits?: Limits): Counte
       },
     );
   }
-  // One global order of counter rows, so two charging transactions never deadlock.
-  return counters.sort((a, b) => (a.scope < b.scope ? -1 : a.scope > b.scope ? 1 : 0));
+  return counters;
 }
 
-/** Charges one submission on `at`'s day; throws DAILY_LIMIT_REACHED when a limit is hit. */
+// One global order of counter rows, so two charging transactions never deadlock.
+const sortedByScope = (counters: Counter[]): Counter[] =>
+  counters.sort((a, b) => (a.scope < b.scope ? -1 : a.scope > b.scope ? 1 : 0));
+
+/**
+ * Charges one submission on `at`'s day; throws DAILY_LIMIT_REACHED when a limit is hit
+ * (the caller's transaction then rolls back, taking the increment with it).
+ */
 export async function chargeSubmission(
   tx: Sql,
   target: ChargeTarget,
@@ -123,13 +138,40 @@ export async function refundSubmission(
   );
 }
 
+/**
+ * Adds `delta` to the tenant's waiting-jobs counter (a job entered or left PENDING/QUEUED)
+ * and returns the new count. The row lock makes a following limit check exact.
+ */
+export async function adjustWaiting(tx: Sql, tenantId: string, delta: number): Promise<number> {
+  const { rows } = await tx.query<{ count: number }>(
+    `INSERT INTO "SubmissionCounter" (scope, day, count) VALUES ($1, $2::date, GREATEST($3, 0))
+     ON CONFLICT (scope, day) DO UPDATE SET count = GREATEST("SubmissionCounter".count + $3, 0)
+     RETURNING count`,
+    [queuedScope(tenantId), TOTAL_DAY, delta],
+  );
+  return rows[0]?.count ?? 0;
+}
+
+/** Throws QUOTA_EXCEEDED when `waiting` (after adding a job) is above maxQueuedJobs. */
+export function ensureWaitingWithin(waiting: number, maxQueuedJobs: number): void {
+  if (waiting > maxQueuedJobs) {
+    throw new QuotaExceededError(
+      `this tenant already has ${maxQueuedJobs} jobs waiting (maxQueuedJobs)`,
+      { limit: "maxQueuedJobs", value: maxQueuedJobs },
+    );
+  }
+}
+
 /** Current counts for the scopes of `target` on `at`'s day (0 when none yet). */
 export async function readCounts(
   sql: Sql,
   target: ChargeTarget,
   at: Date,
-): Promise<{ tenantToday: number; phaseToday: number; phaseTotal: number }> {
-  const counters = countersFor(target, utcDay(at));
+): Promise<{ tenantToday: number; phaseToday: number; phaseTotal: number; waiting: number }> {
+  const counters = [
+    ...countersFor(target, utcDay(at)),
+    { scope: queuedScope(target.tenantId), day: TOTAL_DAY, limit: null, label: "" },
+  ];
   const { rows } = await sql.query<{ scope: string; count: number }>(
     `SELECT c.scope, c.count FROM "SubmissionCounter" c
      JOIN unnest($1::text[], $2::date[]) AS r(scope, day) ON c.scope = r.scope AND c.day = r.day`,
@@ -140,5 +182,6 @@ export async function readCounts(
     tenantToday: count(tenantScope(target.tenantId)),
     phaseToday: target.phaseId ? count(phaseScope(target.phaseId, target.tenantId)) : 0,
     phaseTotal: target.phaseId ? count(phaseTotalScope(target.phaseId, target.tenantId)) : 0,
+    waiting: count(queuedScope(target.tenantId)),
   };
 }

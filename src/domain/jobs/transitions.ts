@@ -1,13 +1,19 @@
 // The one way a job changes state. Every move is conditional on the state (and, for a
 // worker, the attempt) it expects, so two processes racing on one job cannot both win; and
 // each move does its bookkeeping in the same transaction: a job event, capacity given back
-// to the node, a refunded submission, and the events subscribers see after commit.
+// to the node, the tenant's waiting-jobs count, a refunded submission, and the events
+// subscribers see after commit.
 
 import { publish } from "../../db/pubsub.ts";
 import type { Sql } from "../../db/sql.ts";
 import type { JobState } from "../../generated/prisma/enums.ts";
 import { isTerminal, type JobRow, PLACED_STATES } from "./job-row.ts";
-import { DEFAULT_COUNTED_STATES, refundSubmission } from "./submission-counters.ts";
+import {
+  adjustWaiting,
+  DEFAULT_COUNTED_STATES,
+  refundSubmission,
+  WAITING_STATES,
+} from "./submission-counters.ts";
 
 /** Columns a transition may set besides state and error; names are Job's own. */
 const SETTABLE = [
@@ -19,6 +25,7 @@ const SETTABLE = [
   "executorNodeId",
   "backend",
   "attempt",
+  "maxAttempts",
 ] as const;
 export type SettableColumn = (typeof SETTABLE)[number];
 
@@ -38,7 +45,8 @@ export interface JobStateEvent {
   id: string;
   tenantId: string;
   state: JobState;
-  previousState: JobState;
+  /** Null when the job was just submitted. */
+  previousState: JobState | null;
   attempt: number;
   errorCode: string | null;
   at: string;
@@ -71,7 +79,9 @@ export async function transitionJob(tx: Sql, request: TransitionRequest): Promis
     return `"${column}" = $${values.length}`;
   });
   // A job going back to PENDING gives up its placement; a terminal one records its end.
-  if (request.to === "PENDING") assignments.push(`"executorNodeId" = NULL`, `"backend" = NULL`);
+  if (request.to === "PENDING") {
+    assignments.push(`"executorNodeId" = NULL`, `"backend" = NULL`, `"finishedAt" = NULL`);
+  }
   if (isTerminal(request.to)) assignments.push(`"finishedAt" = now()`, `"leaseExpiresAt" = NULL`);
 
   const { rows } = await tx.query<TransitionedRow>(
@@ -98,6 +108,10 @@ export async function transitionJob(tx: Sql, request: TransitionRequest): Promis
   const leftNode =
     PLACED_STATES.includes(job.previousState) && job.state !== "RUNNING" && job.previousNodeId;
   if (leftNode) await releaseCapacity(tx, job.previousNodeId as string, job);
+
+  const waitingDelta =
+    Number(WAITING_STATES.includes(job.state)) - Number(WAITING_STATES.includes(job.previousState));
+  if (waitingDelta !== 0) await adjustWaiting(tx, job.tenantId, waitingDelta);
 
   const counted = job.countedStates ?? DEFAULT_COUNTED_STATES;
   if (job.chargedOn && !counted.includes(job.state)) {
@@ -131,7 +145,7 @@ export async function releaseCapacity(
 export async function publishJobState(
   tx: Sql,
   job: Pick<JobRow, "id" | "tenantId" | "state" | "attempt" | "errorCode">,
-  previousState: JobState,
+  previousState: JobState | null,
 ): Promise<void> {
   const data: JobStateEvent = {
     id: job.id,

@@ -1,0 +1,126 @@
+// quotaUsage: what a tenant has used and has left, and when each window reopens, so a
+// team never has to guess why a submission was refused or is still waiting.
+import type { JobState } from "../../generated/prisma/enums.ts";
+import { type DomainContext, nowOf } from "../context.ts";
+import { NotFoundError } from "../errors.ts";
+import { canSeeTenant, requireAuthenticated } from "../principal.ts";
+import { DEFAULT_COUNTED_STATES, dailyResetAt, readCounts } from "./submission-counters.ts";
+import { submissionPhase } from "./submission-target.ts";
+
+export interface PhaseUsage {
+  competition: string;
+  phase: string;
+  countedStates: readonly JobState[];
+  dailyLimit: number | null;
+  usedToday: number;
+  remainingToday: number | null;
+  totalLimit: number | null;
+  usedTotal: number;
+  remainingTotal: number | null;
+  resetsAt: Date;
+}
+
+export interface QuotaUsage {
+  tenant: string;
+  submissionsPerDay: number;
+  submissionsToday: number;
+  remainingToday: number;
+  resetsAt: Date;
+  waitingJobs: number;
+  maxQueuedJobs: number;
+  runningJobs: number;
+  maxConcurrentJobs: number;
+  cpuMillisInUse: number;
+  cpuMillis: number;
+  memoryMbInUse: number;
+  memoryMb: number;
+  gpusInUse: number;
+  gpus: number;
+  maxJobSeconds: number;
+  countedStates: readonly JobState[];
+  phase: PhaseUsage | null;
+}
+
+interface UsageRow {
+  id: string;
+  slug: string;
+  maxConcurrentJobs: number;
+  maxQueuedJobs: number;
+  cpuMillis: number;
+  memoryMb: number;
+  gpus: number;
+  submissionsPerDay: number;
+  maxJobSeconds: number;
+  runningJobs: number;
+  cpuMillisInUse: number;
+  memoryMbInUse: number;
+  gpusInUse: number;
+}
+
+const remaining = (limit: number | null, used: number) =>
+  limit === null ? null : Math.max(limit - used, 0);
+
+export async function quotaUsage(
+  ctx: DomainContext,
+  tenantSlug: string | null,
+  competition: { slug: string; phase: string | null } | null,
+): Promise<QuotaUsage> {
+  const actor = requireAuthenticated(ctx.actor);
+  const now = nowOf(ctx);
+  const { pool } = ctx.db;
+  const byId = !tenantSlug;
+  const {
+    rows: [row],
+  } = await pool.query<UsageRow>(
+    `SELECT t.id, t.slug, q."maxConcurrentJobs", q."maxQueuedJobs", q."cpuMillis", q."memoryMb",
+            q.gpus, q."submissionsPerDay", q."maxJobSeconds",
+            count(j.id)::int AS "runningJobs",
+            coalesce(sum(j."cpuMillis"), 0)::int AS "cpuMillisInUse",
+            coalesce(sum(j."memoryMb"), 0)::int AS "memoryMbInUse",
+            coalesce(sum(j.gpus), 0)::int AS "gpusInUse"
+     FROM "Tenant" t JOIN "Quota" q ON q."tenantId" = t.id
+     LEFT JOIN "Job" j ON j."tenantId" = t.id AND j.state IN ('QUEUED', 'RUNNING')
+     WHERE ${byId ? "t.id::text" : "t.slug"} = $1
+     GROUP BY t.id, q."tenantId"`,
+    [byId ? (actor.tenantId ?? "") : tenantSlug],
+  );
+  if (!row || !canSeeTenant(actor, row.id)) throw new NotFoundError("tenant", tenantSlug ?? "");
+
+  // A closed phase still has usage to show, so do not insist that it is open.
+  const phase = competition
+    ? await submissionPhase(pool, competition.slug, competition.phase, now, false)
+    : null;
+  const counts = await readCounts(pool, { tenantId: row.id, phaseId: phase?.phaseId ?? null }, now);
+  const resetsAt = dailyResetAt(now);
+  return {
+    tenant: row.slug,
+    submissionsPerDay: row.submissionsPerDay,
+    submissionsToday: counts.tenantToday,
+    remainingToday: Math.max(row.submissionsPerDay - counts.tenantToday, 0),
+    resetsAt,
+    waitingJobs: counts.waiting,
+    maxQueuedJobs: row.maxQueuedJobs,
+    runningJobs: row.runningJobs,
+    maxConcurrentJobs: row.maxConcurrentJobs,
+    cpuMillisInUse: row.cpuMillisInUse,
+    cpuMillis: row.cpuMillis,
+    memoryMbInUse: row.memoryMbInUse,
+    memoryMb: row.memoryMb,
+    gpusInUse: row.gpusInUse,
+    gpus: row.gpus,
+    maxJobSeconds: row.maxJobSeconds,
+    countedStates: DEFAULT_COUNTED_STATES,
+    phase: phase && {
+      competition: phase.competitionSlug,
+      phase: phase.phaseSlug,
+      countedStates: phase.countedStates,
+      dailyLimit: phase.dailyLimit,
+      usedToday: counts.phaseToday,
+      remainingToday: remaining(phase.dailyLimit, counts.phaseToday),
+      totalLimit: phase.totalLimit,
+      usedTotal: counts.phaseTotal,
+      remainingTotal: remaining(phase.totalLimit, counts.phaseTotal),
+      resetsAt,
+    },
+  };
+}

@@ -1,0 +1,89 @@
+// retryJob: runs a FAILED, TIMED_OUT or CANCELLED job again as a new submission would be
+// counted: it must fit today's limits and the waiting-jobs quota, and gets a fresh budget
+// of automatic attempts.
+import { inTransaction } from "../../db/sql.ts";
+import { recordAuditSql } from "../audit.ts";
+import { type DomainContext, nowOf } from "../context.ts";
+import { InvalidStateError, TenantSuspendedError } from "../errors.ts";
+import { requireTenantRole } from "../principal.ts";
+import type { JobRow } from "./job-row.ts";
+import { getJob } from "./queries.ts";
+import { wakeScheduler } from "./queues.ts";
+import {
+  adjustWaiting,
+  chargeSubmission,
+  ensureWaitingWithin,
+  utcDay,
+} from "./submission-counters.ts";
+import { jobSettings } from "./submit.ts";
+import { transitionJob } from "./transitions.ts";
+
+const RETRYABLE = ["FAILED", "TIMED_OUT", "CANCELLED"] as const;
+
+export async function retryJob(ctx: DomainContext, id: string): Promise<JobRow> {
+  const settings = jobSettings(ctx);
+  const visible = await getJob(ctx, id);
+  requireTenantRole(ctx.actor as NonNullable<typeof ctx.actor>, visible.tenantId, "MEMBER");
+  const now = nowOf(ctx);
+  return inTransaction(ctx.db.pool, async (tx) => {
+    const {
+      rows: [limits],
+    } = await tx.query<{
+      slug: string;
+      status: string;
+      submissionsPerDay: number;
+      maxQueuedJobs: number;
+      dailyLimit: number | null;
+      totalLimit: number | null;
+    }>(
+      `SELECT t.slug, t.status, q."submissionsPerDay", q."maxQueuedJobs", p."dailyLimit", p."totalLimit"
+       FROM "Job" j JOIN "Tenant" t ON t.id = j."tenantId" JOIN "Quota" q ON q."tenantId" = t.id
+       LEFT JOIN "Phase" p ON p.id = j."phaseId" WHERE j.id = $1`,
+      [id],
+    );
+    if (!limits) throw new InvalidStateError("job has no tenant quota");
+    if (limits.status === "SUSPENDED") throw new TenantSuspendedError(limits.slug);
+    const job = await transitionJob(tx, {
+      jobId: id,
+      from: RETRYABLE,
+      to: "PENDING",
+      message: "retried by request",
+      set: {
+        notBefore: null,
+        cancelRequested: false,
+        maxAttempts: visible.attempt + settings.maxAttempts,
+      },
+    });
+    if (!job) {
+      throw new InvalidStateError(`only ${RETRYABLE.join(", ")} jobs can be retried`, {
+        state: visible.state,
+      });
+    }
+    // The transition counted it as waiting again; hold it to the quota like a new job.
+    ensureWaitingWithin(await adjustWaiting(tx, job.tenantId, 0), limits.maxQueuedJobs);
+    if (!job.chargedOn) {
+      await chargeSubmission(
+        tx,
+        { tenantId: job.tenantId, phaseId: job.phaseId },
+        {
+          tenantPerDay: limits.submissionsPerDay,
+          phasePerDay: limits.dailyLimit,
+          phaseTotal: limits.totalLimit,
+        },
+        now,
+      );
+      await tx.query(`UPDATE "Job" SET "chargedOn" = $2::date WHERE id = $1`, [id, utcDay(now)]);
+      job.chargedOn = new Date(`${utcDay(now)}T00:00:00Z`);
+    }
+    await recordAuditSql(tx, ctx, {
+      action: "job.retry",
+      tenantId: job.tenantId,
+      targetType: "Job",
+      targetId: id,
+      before: { state: visible.state, errorCode: visible.errorCode },
+      after: { state: job.state },
+    });
+    await wakeScheduler(settings.boss, tx);
+    return job;
+  });
+}

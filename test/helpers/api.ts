@@ -1,5 +1,10 @@
 // An in-process API server on its own cloned database, plus a tiny GraphQL client.
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import type { PgBoss } from "pg-boss";
+import { startBoss } from "../../src/app/boss.ts";
 import { connectDatabase, type Database } from "../../src/db/database.ts";
 import { createSubscriber, type Subscriber } from "../../src/db/pubsub.ts";
 import { ensureBootstrapAdmin } from "../../src/domain/bootstrap.ts";
@@ -20,6 +25,9 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 export interface TestApi {
   url: string;
   db: Database;
+  /** Present when started with `jobs: true`: pg-boss and the tenants' input folders. */
+  boss?: PgBoss;
+  inputRoot: string;
   events: Subscriber;
   testDb: TestDatabase;
   /** Logged unexpected errors, for asserting on masking. */
@@ -36,6 +44,8 @@ export interface TestApiOptions {
   rateLimitPerMinute?: number;
   maxQueryDepth?: number;
   maxBodyBytes?: number;
+  /** Wire job submission: start pg-boss on the test database. */
+  jobs?: boolean;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
@@ -45,6 +55,14 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   await events.ready();
   await ensureBootstrapAdmin(db, ADMIN_KEY);
   const errorLog: TestApi["errorLog"] = [];
+  const inputRoot = mkdtempSync(path.join(os.tmpdir(), "autoscorer-inputs-"));
+  chmodSync(inputRoot, 0o755);
+  const boss = options.jobs
+    ? await startBoss({
+        url: testDb.url,
+        onError: (error) => errorLog.push({ message: "boss", fields: { error } }),
+      })
+    : undefined;
   const deps = {
     db,
     events,
@@ -53,6 +71,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     log: (message: string, fields: Record<string, unknown>) => errorLog.push({ message, fields }),
     graphiql: false,
     maxQueryDepth: options.maxQueryDepth ?? 12,
+    jobs: boss ? { boss, inputRoot, maxAttempts: 3 } : undefined,
   };
   const http = createHttpServer({
     db,
@@ -65,6 +84,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   return {
     url,
     db,
+    boss,
+    inputRoot,
     events,
     testDb,
     errorLog,
@@ -83,7 +104,9 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     async close() {
       deps.auth.close();
       await http.close();
+      await boss?.stop({ graceful: false });
       await events.close();
+      rmSync(inputRoot, { recursive: true, force: true });
       await db.close();
       await testDb.drop();
     },

@@ -15,6 +15,7 @@ const AUDIT_ROWS = 20_000;
 const PAGE = 20;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SERVERS = Number(process.env.BENCH_SERVERS ?? 2);
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
@@ -113,7 +114,10 @@ async function main() {
   const database = await benchDatabase();
   await seed(database.url);
   const port = await freePort();
-  const server = await startServer(database.url, port);
+  // One API process per core, sharing the port (SO_REUSEPORT), as `serve` is deployed.
+  const servers = await Promise.all(
+    Array.from({ length: SERVERS }, () => startServer(database.url, port)),
+  );
   // The raw baseline gets the same pool size the API process uses.
   const pool = new pg.Pool({ connectionString: database.url, max: 10 });
   try {
@@ -156,6 +160,14 @@ async function main() {
       results.push([name, rawResult, gqlResult]);
     }
 
+    // The floor of the HTTP + GraphQL layers alone: a query that touches no database.
+    const trivialBody = JSON.stringify({ query: "{ __typename }" });
+    const trivial = await closedLoop(
+      () => post(port, trivialBody).then(() => undefined),
+      CONCURRENCY,
+      SECONDS,
+    );
+
     const lines = [
       `bench:api — ${CONCURRENCY} concurrent clients, ${SECONDS} s per run, ${TENANTS} tenants, ${fmt(AUDIT_ROWS)} audit rows`,
       "",
@@ -165,13 +177,18 @@ async function main() {
         ([name, raw, gql]) =>
           `| ${name} | ${fmt(raw.perSecond)} | ${fmt(gql.perSecond)} | ${fmt(gql.perSecond / raw.perSecond, 2)} | ${fmt(raw.p50Ms, 2)} / ${fmt(raw.p99Ms, 2)} | ${fmt(gql.p50Ms, 2)} / ${fmt(gql.p99Ms, 2)} |`,
       ),
+      "",
+      `Floor of HTTP + GraphQL alone (\`{ __typename }\`, no database): ${fmt(trivial.perSecond)} req/s, p50 ${fmt(trivial.p50Ms, 2)} ms.`,
+      `API processes: ${SERVERS} (SO_REUSEPORT); raw pg pool size 10, as in each API process.`,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {
     await pool.end();
     agent.destroy();
-    server.kill("SIGTERM");
-    await new Promise((resolve) => server.once("exit", resolve));
+    for (const server of servers) {
+      server.kill("SIGTERM");
+      await new Promise((resolve) => server.once("exit", resolve));
+    }
     await database.stop();
   }
 }

@@ -1,6 +1,7 @@
 // The GraphQL endpoint: one Yoga instance serves HTTP, and WebSocket operations run through
 // the same envelop (`getEnveloped`) so both get identical plugins, context and error policy.
 import { randomUUID } from "node:crypto";
+import { useGraphQlJit } from "@envelop/graphql-jit";
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Database } from "../db/database.ts";
 import type { Subscriber } from "../db/pubsub.ts";
@@ -80,7 +81,7 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
         request.headers.get("authorization"),
         request.headers.get("x-request-id") ?? undefined,
       ),
-    plugins: [useErrorPolicy(deps.log), useDepthLimit(deps.maxQueryDepth)],
+    plugins: [useErrorPolicy(deps.log), useDepthLimit(deps.maxQueryDepth), useGraphQlJit()],
   });
 }
 

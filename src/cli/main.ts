@@ -11,6 +11,7 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   },
   serve: { summary: "the GraphQL API only", load: () => import("./commands/serve.ts") },
   migrate: { summary: "apply database migrations", load: () => import("./commands/migrate.ts") },
+  score: { summary: "score a workspace offline", load: () => import("./commands/score.ts") },
 };
 
 function usage(): string {

@@ -66,9 +66,16 @@ export const configSchema = z
       .prefault({}),
     scorers: z
       .object({
+        /** Folder of scorer plugin modules (docs/scorers.md); unset, only built-ins. */
         pluginDir: z.string().min(1).optional(),
+        /** Wall-clock and heap limits of one plugin run (its own worker thread). */
         timeLimitMs: positiveInt.default(60_000),
         memoryLimitMb: positiveInt.default(512),
+        /** Reload plugins when a file in pluginDir changes. */
+        reload: z.boolean().default(true),
+        /** Largest accepted ground-truth/prediction files. */
+        maxCsvMb: positiveInt.default(2048),
+        maxJsonMb: positiveInt.default(512),
       })
       .strict()
       .prefault({}),

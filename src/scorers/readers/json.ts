@@ -1,0 +1,96 @@
+// JSON input with a size cap. COCO files are single documents, so they are read in chunks
+// (never past the cap) and parsed once; syntax errors report the line and column.
+import { open } from "node:fs/promises";
+import { fileError, ScoringError } from "../errors.ts";
+
+export interface JsonReadOptions {
+  file: string;
+  maxBytes: number;
+  signal?: AbortSignal;
+}
+
+const CHUNK = 1 << 20;
+
+export async function readJson(path: string, options: JsonReadOptions): Promise<unknown> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, "r");
+  } catch (error) {
+    throw fileError(
+      "MISSING_FILE",
+      options.file,
+      "file not found or unreadable",
+      {},
+      { cause: error },
+    );
+  }
+  let bytes: Uint8Array;
+  try {
+    const { size } = await handle.stat();
+    if (size > options.maxBytes) {
+      throw fileError(
+        "FILE_TOO_LARGE",
+        options.file,
+        `file is ${size} bytes; the limit is ${options.maxBytes}`,
+      );
+    }
+    bytes = new Uint8Array(size);
+    let filled = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      if (filled === bytes.length) {
+        // The file may have grown since stat; keep reading up to the cap.
+        if (filled >= options.maxBytes) {
+          const probe = await handle.read(new Uint8Array(1), 0, 1, null);
+          if (probe.bytesRead > 0) {
+            throw fileError(
+              "FILE_TOO_LARGE",
+              options.file,
+              `file exceeds ${options.maxBytes} bytes`,
+            );
+          }
+          break;
+        }
+        const bigger = new Uint8Array(
+          Math.min(options.maxBytes, Math.max(CHUNK, bytes.length * 2)),
+        );
+        bigger.set(bytes.subarray(0, filled));
+        bytes = bigger;
+      }
+      const { bytesRead } = await handle.read(
+        bytes,
+        filled,
+        Math.min(CHUNK, bytes.length - filled),
+        null,
+      );
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    bytes = bytes.subarray(0, filled);
+  } catch (error) {
+    if (error instanceof ScoringError || options.signal?.aborted) throw error;
+    throw fileError("PARSE_ERROR", options.file, "cannot read file", {}, { cause: error });
+  } finally {
+    await handle.close();
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch (error) {
+    throw fileError("PARSE_ERROR", options.file, "file is not valid UTF-8", {}, { cause: error });
+  }
+  if (text.trim() === "") throw fileError("EMPTY_INPUT", options.file, "the file is empty");
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const line = /line (\d+)/.exec(message)?.[1];
+    throw fileError(
+      "PARSE_ERROR",
+      options.file,
+      `invalid JSON: ${message}`,
+      line ? { line: Number(line) } : {},
+      { cause: error },
+    );
+  }
+}

@@ -2,8 +2,10 @@
 // changes (fs.watch, debounced) or on demand. A reload builds a complete new table and
 // swaps it in, so a lookup never sees half a reload; a plugin that fails to load is
 // reported and skipped, and the rest keep working.
+
+import { createHash } from "node:crypto";
 import { type FSWatcher, watch } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { BUILTIN_SCORERS } from "./builtins/index.ts";
 import { DEFAULT_DEFECT_CAP } from "./errors.ts";
@@ -96,7 +98,7 @@ export async function createScorerRegistry(options: RegistryOptions = {}): Promi
   const builtins = new Map(BUILTIN_SCORERS.map((s) => [s.name, s]));
   let table = new Map<string, Scorer>(builtins);
   let errors: PluginLoadError[] = [];
-  /** Per file: what was loaded at which mtime/size, so unchanged files are not re-described. */
+  /** Per file: what was loaded from which content, so unchanged files are not re-described. */
   let loaded = new Map<string, LoadedPlugin>();
   let waiters: Array<(report: ReloadReport) => void> = [];
   let running: Promise<ReloadReport> | null = null;
@@ -104,8 +106,10 @@ export async function createScorerRegistry(options: RegistryOptions = {}): Promi
   const emit = options.onEvent ?? (() => {});
 
   async function loadFile(file: string): Promise<LoadedPlugin> {
-    const stats = await stat(file);
-    const stamp = `${stats.mtimeMs}:${stats.size}:${stats.ino}`;
+    // The content, not the mtime: two edits within one timestamp tick still differ.
+    const stamp = createHash("sha256")
+      .update(await readFile(file))
+      .digest("hex");
     const previous = loaded.get(file);
     if (previous && previous.stamp === stamp) return previous;
     try {

@@ -3,6 +3,7 @@
 import type { Subscriber } from "../db/pubsub.ts";
 import type { DomainContext } from "../domain/context.ts";
 import type { Principal } from "../domain/principal.ts";
+import type { ScorerCatalog } from "../domain/scorers.ts";
 
 export interface GraphQLContext {
   actor: Principal | null;
@@ -10,4 +11,6 @@ export interface GraphQLContext {
   domain: DomainContext;
   /** Event source for subscriptions. */
   events: Subscriber;
+  /** The scorer registry; absent in processes that do not load one. */
+  scorers?: ScorerCatalog;
 }

@@ -8,6 +8,7 @@ import "./tenants.ts";
 import "./competitions.ts";
 import "./audit.ts";
 import "./jobs.ts";
+import "./scorers.ts";
 
 builder.queryType({});
 builder.mutationType({});

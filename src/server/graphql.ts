@@ -7,6 +7,7 @@ import type { Database } from "../db/database.ts";
 import type { Subscriber } from "../db/pubsub.ts";
 import type { JobSettings } from "../domain/context.ts";
 import { AppError, RateLimitedError } from "../domain/errors.ts";
+import type { ScorerCatalog } from "../domain/scorers.ts";
 import type { GraphQLContext } from "../schema/context.ts";
 import { buildSchema } from "../schema/index.ts";
 import type { Authenticator } from "./auth.ts";
@@ -19,7 +20,8 @@ export interface GraphQLDeps {
   events: Subscriber;
   auth: Authenticator;
   rateLimiter: RateLimiter;
-  scorers?: { has(name: string): boolean };
+  /** The scorer registry: validates scorer names and serves the `scorers` API. */
+  scorers?: ScorerCatalog;
   /** Job submission (pg-boss, input folders); absent, job mutations fail as not wired. */
   jobs?: JobSettings;
   log: ErrorLog;
@@ -54,6 +56,7 @@ export function createContextFactory(deps: GraphQLDeps) {
         actor,
         requestId: id,
         events: deps.events,
+        scorers: deps.scorers,
         domain: { db: deps.db, actor, requestId: id, scorers: deps.scorers, jobs: deps.jobs },
       };
       return context;

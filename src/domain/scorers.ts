@@ -1,0 +1,50 @@
+// Scorers as the API sees them: every caller may list them (competitions and jobs name
+// one); only platform admins reload plugins, and each reload is audited.
+import type { PluginLoadError, ReloadReport, ScorerInfo } from "../scorers/index.ts";
+import { recordAudit } from "./audit.ts";
+import type { DomainContext } from "./context.ts";
+import { InvalidStateError } from "./errors.ts";
+import { requireAuthenticated, requirePlatformAdmin } from "./principal.ts";
+
+/** What the API needs of the scorer registry (src/scorers/registry.ts provides it). */
+export interface ScorerCatalog {
+  has(name: string): boolean;
+  list(): ScorerInfo[];
+  loadErrors(): PluginLoadError[];
+  reload(): Promise<ReloadReport>;
+}
+
+function wired(catalog: ScorerCatalog | undefined): ScorerCatalog {
+  if (!catalog) throw new InvalidStateError("this process has no scorer registry");
+  return catalog;
+}
+
+const versions = (scorers: ScorerInfo[]) =>
+  Object.fromEntries(
+    scorers.map((s) => [s.name, `${s.kind === "PLUGIN" ? "plugin" : "builtin"} ${s.version}`]),
+  );
+
+export function listScorers(ctx: DomainContext, catalog: ScorerCatalog | undefined): ScorerInfo[] {
+  requireAuthenticated(ctx.actor);
+  return wired(catalog).list();
+}
+
+export async function reloadScorers(
+  ctx: DomainContext,
+  catalog: ScorerCatalog | undefined,
+): Promise<ReloadReport> {
+  requirePlatformAdmin(ctx.actor);
+  const registry = wired(catalog);
+  const before = registry.list();
+  const report = await registry.reload();
+  // The reload itself is not transactional (it reads files); the audit row records its outcome.
+  await ctx.db.prisma.$transaction(async (tx) => {
+    await recordAudit(tx, ctx, {
+      action: "scorers.reload",
+      targetType: "ScorerRegistry",
+      before: { scorers: versions(before) },
+      after: { scorers: versions(report.scorers), errors: report.errors },
+    });
+  });
+  return { ...report, scorers: [...report.scorers].sort((a, b) => a.name.localeCompare(b.name)) };
+}

@@ -228,7 +228,7 @@ export async function readCsv(
         `file is ${size} bytes; the limit is ${options.maxBytes}`,
       );
     }
-    let buf = new Uint8Array(Math.max(64, Math.min(options.chunkBytes ?? 1 << 20, size + 1)));
+    let buf = new Uint8Array(Math.max(1, Math.min(options.chunkBytes ?? 1 << 20, size + 1)));
     const rec = new Record();
     let filled = 0;
     let consumed = 0;

@@ -84,13 +84,27 @@ export async function readJson(path: string, options: JsonReadOptions): Promise<
     return JSON.parse(text) as unknown;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const line = /line (\d+)/.exec(message)?.[1];
     throw fileError(
       "PARSE_ERROR",
       options.file,
       `invalid JSON: ${message}`,
-      line ? { line: Number(line) } : {},
-      { cause: error },
+      errorLocation(text, message),
+      {
+        cause: error,
+      },
     );
   }
+}
+
+/** Line and column of a JSON.parse error: from V8's "position N", or the end of the text. */
+function errorLocation(text: string, message: string): { line: number; column: string } {
+  const position = /position (\d+)/.exec(message)?.[1];
+  const offset = position === undefined ? text.length : Math.min(Number(position), text.length);
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: String(offset - lineStart + 1) };
 }

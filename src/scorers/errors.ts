@@ -80,6 +80,11 @@ export class DefectList {
   }
 
   throwIfAny(): void {
+    // Batched lookups report a row's id defects after later rows' value defects: restore
+    // file order (defects without a row, like missing ids, stay last).
+    this.items.sort(
+      (a, b) => (a.row ?? Number.MAX_SAFE_INTEGER) - (b.row ?? Number.MAX_SAFE_INTEGER),
+    );
     const first = this.items[0];
     if (!first) return;
     const more = this.total > 1 ? ` (and ${this.total - 1} more defects)` : "";

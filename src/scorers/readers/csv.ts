@@ -206,6 +206,8 @@ export async function readCsv(
   path: string,
   options: CsvReadOptions,
   onRecord: (record: CsvRecord) => void,
+  /** Called after each chunk's records, before the buffer they point into is reused. */
+  onChunkEnd?: () => void,
 ): Promise<number> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
@@ -228,7 +230,9 @@ export async function readCsv(
         `file is ${size} bytes; the limit is ${options.maxBytes}`,
       );
     }
-    let buf = new Uint8Array(Math.max(1, Math.min(options.chunkBytes ?? 1 << 20, size + 1)));
+    let buf: Uint8Array = Buffer.allocUnsafe(
+      Math.max(1, Math.min(options.chunkBytes ?? 1 << 20, size + 1)),
+    );
     const rec = new Record();
     let filled = 0;
     let consumed = 0;
@@ -242,7 +246,7 @@ export async function readCsv(
       options.signal?.throwIfAborted();
       if (filled === buf.length) {
         // One record is longer than the buffer: grow it.
-        const bigger = new Uint8Array(buf.length * 2);
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
         bigger.set(buf);
         buf = bigger;
       }
@@ -271,6 +275,7 @@ export async function readCsv(
         line += rec.newlines + 1;
         pos = next;
       }
+      onChunkEnd?.();
       if (pos > 0) {
         buf.copyWithin(0, pos, filled);
         filled -= pos;

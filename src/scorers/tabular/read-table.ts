@@ -4,7 +4,7 @@
 
 import { type Defect, DefectList, fileError } from "../errors.ts";
 import { type CsvReadOptions, type CsvRecord, readCsv } from "../readers/csv.ts";
-import { IdTable } from "./id-table.ts";
+import { hashBytes, IdTable, MAX_KEY_BYTES } from "./id-table.ts";
 import { parseDecimal } from "./numbers.ts";
 
 export type ValueKind = "label" | "number";
@@ -41,11 +41,9 @@ export interface Predictions {
 
 const encoder = new TextEncoder();
 
-/** Bytes of a field's value; doubled quotes make the rare slow path. */
-function fieldBytes(rec: CsvRecord, field: number): [Uint8Array, number, number] {
-  if (!rec.escaped(field)) return [rec.buf, rec.start(field), rec.end(field)];
-  const bytes = encoder.encode(rec.text(field));
-  return [bytes, 0, bytes.length];
+/** A field's value as bytes when it held doubled quotes (rare; the common path reads in place). */
+function unescaped(rec: CsvRecord, field: number): Uint8Array {
+  return encoder.encode(rec.text(field));
 }
 
 interface Columns {
@@ -95,6 +93,16 @@ function checkShape(rec: CsvRecord, columns: Columns, defects: DefectList): bool
     });
     return false;
   }
+  if (rec.end(columns.id) - rec.start(columns.id) > MAX_KEY_BYTES) {
+    defects.add({
+      code: "INVALID_VALUE",
+      message: `the id is longer than ${MAX_KEY_BYTES} bytes`,
+      row: rec.row,
+      line: rec.line,
+      column: "id",
+    });
+    return false;
+  }
   if (rec.end(columns.id) === rec.start(columns.id)) {
     defects.add({
       code: "MISSING_ID",
@@ -126,6 +134,10 @@ function growFloat64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
   return b;
 }
 
+/** Rows looked up together (see IdTable.findBatch). */
+const BATCH = 2048;
+const GT_BATCH = 2048;
+
 export async function readGroundTruth(
   path: string,
   file: string,
@@ -144,7 +156,54 @@ export async function readGroundTruth(
   const firstRowOf = new Map<number, number>();
   const options: CsvReadOptions = { file, maxBytes: limits.maxBytes, signal: limits.signal };
 
-  await readCsv(path, options, (rec) => {
+  // Inserts wait in a batch whose slots are warmed together (see IdTable.findBatch).
+  const starts = new Int32Array(GT_BATCH);
+  const ends = new Int32Array(GT_BATCH);
+  const hashes = new Int32Array(GT_BATCH);
+  const rows = new Int32Array(GT_BATCH);
+  const lines = new Int32Array(GT_BATCH);
+  const parsed = new Float64Array(GT_BATCH);
+  let pending = 0;
+  let batchBuf: Uint8Array = new Uint8Array(0);
+
+  const commit = (index: number, row: number, line: number, value: number) => {
+    if (index < 0) {
+      const first = -index - 1;
+      defects.add({
+        code: "DUPLICATE_ID",
+        message: `id ${JSON.stringify(ids.key(first))} appears again (first at row ${firstRowOf.get(first) ?? first + 1})`,
+        row,
+        line,
+        id: ids.key(first),
+      });
+      return;
+    }
+    // Rows map to indexes one to one until a defect; remember where they diverge.
+    if (index + 1 !== row) firstRowOf.set(index, row);
+    if (spec.kind === "label") {
+      if (index >= codes.length) codes = growInt32(codes, index + 1);
+      codes[index] = value;
+    } else {
+      if (index >= values.length) values = growFloat64(values, index + 1);
+      values[index] = value;
+    }
+  };
+
+  const flush = () => {
+    ids.prefetch(hashes, pending);
+    for (let k = 0; k < pending; k++) {
+      const index = ids.insertHashed(
+        batchBuf,
+        starts[k] as number,
+        ends[k] as number,
+        hashes[k] as number,
+      );
+      commit(index, rows[k] as number, lines[k] as number, parsed[k] as number);
+    }
+    pending = 0;
+  };
+
+  const onRecord = (rec: CsvRecord) => {
     if (rec.row === 0) {
       headerSeen = true;
       columns = resolveHeader(rec, spec, defects);
@@ -160,7 +219,14 @@ export async function readGroundTruth(
       else values = growFloat64(values, expected);
     }
     if (!checkShape(rec, columns, defects)) return;
-    const [vb, vs, ve] = fieldBytes(rec, columns.value);
+    let vb = rec.buf;
+    let vs = rec.start(columns.value);
+    let ve = rec.end(columns.value);
+    if (rec.escaped(columns.value)) {
+      vb = unescaped(rec, columns.value);
+      vs = 0;
+      ve = vb.length;
+    }
     let code = 0;
     let value = 0;
     if (spec.kind === "label") {
@@ -189,29 +255,27 @@ export async function readGroundTruth(
         return;
       }
     }
-    const [ib, is, ie] = fieldBytes(rec, columns.id);
-    const index = ids.insert(ib, is, ie);
-    if (index < 0) {
-      const first = -index - 1;
-      defects.add({
-        code: "DUPLICATE_ID",
-        message: `id ${JSON.stringify(ids.key(first))} appears again (first at row ${firstRowOf.get(first) ?? first + 1})`,
-        row: rec.row,
-        line: rec.line,
-        id: ids.key(first),
-      });
+    if (rec.escaped(columns.id)) {
+      // Keep ids indexed in row order: the batch before this row goes first.
+      flush();
+      const id = unescaped(rec, columns.id);
+      commit(ids.insert(id, 0, id.length), rec.row, rec.line, spec.kind === "label" ? code : value);
       return;
     }
-    // Rows map to indexes one to one until a defect; remember where they diverge.
-    if (index + 1 !== rec.row) firstRowOf.set(index, rec.row);
-    if (spec.kind === "label") {
-      if (index >= codes.length) codes = growInt32(codes, index + 1);
-      codes[index] = code;
-    } else {
-      if (index >= values.length) values = growFloat64(values, index + 1);
-      values[index] = value;
-    }
-  });
+    if (pending === GT_BATCH) flush();
+    const s = rec.start(columns.id);
+    const e = rec.end(columns.id);
+    batchBuf = rec.buf;
+    starts[pending] = s;
+    ends[pending] = e;
+    hashes[pending] = hashBytes(rec.buf, s, e);
+    rows[pending] = rec.row;
+    lines[pending] = rec.line;
+    parsed[pending] = spec.kind === "label" ? code : value;
+    pending++;
+  };
+  await readCsv(path, options, onRecord, flush);
+  flush();
   defects.throwIfAny();
   if (ids.size === 0) emptyOrHeaderOnly(file, headerSeen);
   return { rows: ids.size, ids, labels, codes, values };
@@ -236,23 +300,39 @@ export async function readPredictions(
   let headerSeen = false;
   let dataRows = 0;
 
-  await readCsv(path, { file, maxBytes: limits.maxBytes, signal: limits.signal }, (rec) => {
-    if (rec.row === 0) {
-      headerSeen = true;
-      columns = resolveHeader(rec, spec, defects);
-      return;
-    }
-    dataRows++;
-    if (!columns || !checkShape(rec, columns, defects)) return;
-    const [ib, is, ie] = fieldBytes(rec, columns.id);
-    const index = gt.ids.find(ib, is, ie);
+  // The pending batch: id bytes in the current CSV buffer, and the row's parsed value.
+  const starts = new Int32Array(BATCH);
+  const ends = new Int32Array(BATCH);
+  const hashes = new Int32Array(BATCH);
+  const rows = new Int32Array(BATCH);
+  const lines = new Int32Array(BATCH);
+  const parsed = new Float64Array(BATCH);
+  const valid = new Uint8Array(BATCH);
+  const found = new Int32Array(BATCH);
+  let pending = 0;
+  let batchBuf: Uint8Array = new Uint8Array(0);
+  let sink = 0;
+
+  const accept = (
+    index: number,
+    idBytes: Uint8Array,
+    idStart: number,
+    idEnd: number,
+    row: number,
+    line: number,
+    value: number,
+    ok: boolean,
+  ) => {
     if (index < 0) {
+      const id = new TextDecoder().decode(
+        idBytes.subarray(idStart, Math.min(idEnd, idStart + 200)),
+      );
       defects.add({
         code: "UNKNOWN_ID",
-        message: `id ${JSON.stringify(rec.text(columns.id).slice(0, 200))} is not in ${gtFile}`,
-        row: rec.row,
-        line: rec.line,
-        id: rec.text(columns.id).slice(0, 200),
+        message: `id ${JSON.stringify(id)} is not in ${gtFile}`,
+        row,
+        line,
+        id,
       });
       return;
     }
@@ -260,16 +340,62 @@ export async function readPredictions(
       defects.add({
         code: "DUPLICATE_ID",
         message: `id ${JSON.stringify(gt.ids.key(index))} appears again (first at row ${rowOf[index]})`,
-        row: rec.row,
-        line: rec.line,
+        row,
+        line,
         id: gt.ids.key(index),
       });
       return;
     }
-    rowOf[index] = rec.row;
-    const [vb, vs, ve] = fieldBytes(rec, columns.value);
+    rowOf[index] = row;
+    if (!ok) return;
+    if (spec.kind === "label") codes[index] = value;
+    else values[index] = value;
+  };
+
+  const flush = () => {
+    if (pending === 0) return;
+    gt.ids.findBatch(batchBuf, starts, ends, hashes, pending, found);
+    // Warm each row's join slot before the checks read it, for the same reason.
+    for (let k = 0; k < pending; k++) {
+      const index = found[k] as number;
+      if (index >= 0) sink += rowOf[index] as number;
+    }
+    for (let k = 0; k < pending; k++) {
+      accept(
+        found[k] as number,
+        batchBuf,
+        starts[k] as number,
+        ends[k] as number,
+        rows[k] as number,
+        lines[k] as number,
+        parsed[k] as number,
+        valid[k] === 1,
+      );
+    }
+    pending = 0;
+  };
+
+  const onRecord = (rec: CsvRecord) => {
+    if (rec.row === 0) {
+      headerSeen = true;
+      columns = resolveHeader(rec, spec, defects);
+      return;
+    }
+    dataRows++;
+    if (!columns || !checkShape(rec, columns, defects)) return;
+    let vb = rec.buf;
+    let vs = rec.start(columns.value);
+    let ve = rec.end(columns.value);
+    if (rec.escaped(columns.value)) {
+      vb = unescaped(rec, columns.value);
+      vs = 0;
+      ve = vb.length;
+    }
+    let value = 0;
+    let ok = true;
     if (spec.kind === "label") {
       if (ve === vs) {
+        ok = false;
         defects.add({
           code: "INVALID_VALUE",
           message: `empty "${spec.valueColumn}"`,
@@ -277,13 +403,14 @@ export async function readPredictions(
           line: rec.line,
           column: spec.valueColumn,
         });
-        return;
+      } else {
+        const code = gt.labels.find(vb, vs, ve);
+        value = code < 0 ? otherCode : code;
       }
-      const code = gt.labels.find(vb, vs, ve);
-      codes[index] = code < 0 ? otherCode : code;
     } else {
-      const value = parseDecimal(vb, vs, ve);
+      value = parseDecimal(vb, vs, ve);
       if (!Number.isFinite(value)) {
+        ok = false;
         defects.add({
           code: "INVALID_VALUE",
           message: `"${spec.valueColumn}" is not a finite number: ${JSON.stringify(rec.text(columns.value).slice(0, 100))}`,
@@ -291,11 +418,30 @@ export async function readPredictions(
           line: rec.line,
           column: spec.valueColumn,
         });
-        return;
       }
-      values[index] = value;
     }
-  });
+    if (rec.escaped(columns.id)) {
+      const id = unescaped(rec, columns.id);
+      accept(gt.ids.find(id, 0, id.length), id, 0, id.length, rec.row, rec.line, value, ok);
+      return;
+    }
+    if (pending === BATCH) flush();
+    const s = rec.start(columns.id);
+    const e = rec.end(columns.id);
+    batchBuf = rec.buf;
+    starts[pending] = s;
+    ends[pending] = e;
+    hashes[pending] = hashBytes(rec.buf, s, e);
+    rows[pending] = rec.row;
+    lines[pending] = rec.line;
+    parsed[pending] = value;
+    valid[pending] = ok ? 1 : 0;
+    pending++;
+  };
+
+  await readCsv(path, { file, maxBytes: limits.maxBytes, signal: limits.signal }, onRecord, flush);
+  flush();
+  gt.ids.touched += sink;
   if (!headerSeen || (dataRows === 0 && defects.total === 0)) emptyOrHeaderOnly(file, headerSeen);
   if (!hasRowDefect(defects.items)) {
     for (let i = 0; i < n && !defects.full; i++) {

@@ -63,6 +63,9 @@ function iou(dt: CocoDetections, d: number, gt: CocoGroundTruth, g: number): num
   return intersection / union;
 }
 
+/** Reused per-threshold "ground truth matched by" table of evaluateImage. */
+let scratch = new Float64Array(1024);
+
 function evaluateImage(
   gt: CocoGroundTruth,
   dt: CocoDetections,
@@ -75,20 +78,32 @@ function evaluateImage(
   const G = gts.length;
   const D = dets.length;
   const [low, high] = range;
-  const gtIgnoreOrig = gts.map((g) =>
-    gt.crowd[g] || (gt.area[g] as number) < low || (gt.area[g] as number) > high ? 1 : 0,
-  );
   // np.argsort(_ignore, kind="mergesort"): counted ground truths first, order kept.
-  const order = [...gts.keys()].sort(
-    (a, b) => (gtIgnoreOrig[a] as number) - (gtIgnoreOrig[b] as number) || a - b,
-  );
-  const gtIgnore = order.map((o) => gtIgnoreOrig[o] as number);
-  const crowd = order.map((o) => gt.crowd[gts[o] as number] as number);
-  const gtId = order.map((o) => gt.annotationId[gts[o] as number] as number);
+  const order: number[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    for (let o = 0; o < G; o++) {
+      const g = gts[o] as number;
+      const area = gt.area[g] as number;
+      const ignore = gt.crowd[g] || area < low || area > high ? 1 : 0;
+      if (ignore === pass) order.push(o);
+    }
+  }
+  const gtIgnore: number[] = [];
+  const crowd: number[] = [];
+  const gtId: number[] = [];
+  for (const o of order) {
+    const g = gts[o] as number;
+    const area = gt.area[g] as number;
+    gtIgnore.push(gt.crowd[g] || area < low || area > high ? 1 : 0);
+    crowd.push(gt.crowd[g] as number);
+    gtId.push(gt.annotationId[g] as number);
+  }
   const matches = new Float64Array(T * D);
   const ignored = new Uint8Array(T * D);
   if (G > 0 && D > 0) {
-    const gtMatched = new Float64Array(T * G);
+    if (scratch.length < T * G) scratch = new Float64Array(T * G * 2);
+    const gtMatched = scratch;
+    gtMatched.fill(0, 0, T * G);
     for (let t = 0; t < T; t++) {
       for (let di = 0; di < D; di++) {
         let best = Math.min(IOU_THRESHOLDS[t] as number, 1 - 1e-10);
@@ -116,6 +131,98 @@ function evaluateImage(
   let counted = 0;
   for (const g of gtIgnore) if (g === 0) counted++;
   return { dets, matches, ignored, counted };
+}
+
+/**
+ * COCOeval.accumulate for one category. pycocotools concatenates each image's first maxDet
+ * detections (images in id order) and stable-sorts them on -score, per area range and
+ * maxDet. The detection lists do not depend on the area range, and a stable sort of a
+ * subsequence keeps its order, so one sort per category serves all twelve combinations.
+ */
+function accumulateCategory(
+  evals: Array<Array<ImageEval | null>>,
+  k: number,
+  score: Float64Array,
+  precision: Float64Array,
+  recall: Float64Array,
+  pIndex: (t: number, r: number, k: number, a: number, m: number) => number,
+  rIndex: (t: number, k: number, a: number, m: number) => number,
+): void {
+  const T = IOU_THRESHOLDS.length;
+  const R = REC_THRESHOLDS.length;
+  const first = evals[0] ?? [];
+  const images: number[] = [];
+  let n = 0;
+  first.forEach((e, i) => {
+    if (e) {
+      images.push(i);
+      n += e.dets.length;
+    }
+  });
+  if (images.length === 0) return;
+  const owner = new Int32Array(n);
+  const local = new Int32Array(n);
+  const scores = new Float64Array(n);
+  let at = 0;
+  images.forEach((i, slot) => {
+    const e = first[i] as ImageEval;
+    e.dets.forEach((d, di) => {
+      owner[at] = slot;
+      local[at] = di;
+      scores[at] = score[d] as number;
+      at++;
+    });
+  });
+  const order = new Int32Array(n);
+  for (let j = 0; j < n; j++) order[j] = j;
+  order.sort((x, y) => (scores[y] as number) - (scores[x] as number) || x - y);
+  const tpFlag = new Uint8Array(T * n);
+  const fpFlag = new Uint8Array(T * n);
+  const rc = new Float64Array(n);
+  const pr = new Float64Array(n);
+  AREA_RANGES.forEach((_, a) => {
+    const row = evals[a] ?? [];
+    let npig = 0;
+    for (const i of images) npig += (row[i] as ImageEval).counted;
+    if (npig === 0) return;
+    for (let p = 0; p < n; p++) {
+      const j = order[p] as number;
+      const e = row[images[owner[j] as number] as number] as ImageEval;
+      const di = local[j] as number;
+      const D = e.dets.length;
+      for (let t = 0; t < T; t++) {
+        const flag = 1 - (e.ignored[t * D + di] as number);
+        const matched = e.matches[t * D + di] !== 0 ? 1 : 0;
+        tpFlag[t * n + p] = flag & matched;
+        fpFlag[t * n + p] = flag & (1 - matched);
+      }
+    }
+    MAX_DETS.forEach((limit, m) => {
+      for (let t = 0; t < T; t++) {
+        let tp = 0;
+        let fp = 0;
+        let nd = 0;
+        for (let p = 0; p < n; p++) {
+          if ((local[order[p] as number] as number) >= limit) continue;
+          tp += tpFlag[t * n + p] as number;
+          fp += fpFlag[t * n + p] as number;
+          rc[nd] = tp / npig;
+          pr[nd] = tp / (fp + tp + EPS);
+          nd++;
+        }
+        recall[rIndex(t, k, a, m)] = nd ? (rc[nd - 1] as number) : 0;
+        for (let j = nd - 1; j > 0; j--)
+          if ((pr[j] as number) > (pr[j - 1] as number)) pr[j - 1] = pr[j] as number;
+        // np.searchsorted(rc, recThrs, side="left"); past the end the rest stay 0.
+        let j = 0;
+        for (let r = 0; r < R; r++) {
+          const threshold = REC_THRESHOLDS[r] as number;
+          while (j < nd && (rc[j] as number) < threshold) j++;
+          precision[pIndex(t, r, k, a, m)] = j < nd ? (pr[j] as number) : 0;
+        }
+      }
+    });
+  });
 }
 
 export interface CocoEvalResult {
@@ -177,53 +284,7 @@ export function cocoEvaluate(
         evals[a]?.push(evaluateImage(gt, dt, gts, dets, ious, range));
       });
     }
-    for (let a = 0; a < A; a++) {
-      const E = (evals[a] ?? []).filter((e): e is ImageEval => e !== null);
-      if (E.length === 0) continue;
-      let npig = 0;
-      for (const e of E) npig += e.counted;
-      for (let m = 0; m < M; m++) {
-        const limit = MAX_DETS[m] as number;
-        // Concatenate each image's first `limit` detections, then a stable sort on -score.
-        const entries: Array<{ e: ImageEval; di: number; score: number }> = [];
-        for (const e of E) {
-          const n = Math.min(limit, e.dets.length);
-          for (let di = 0; di < n; di++)
-            entries.push({ e, di, score: dt.score[e.dets[di] as number] as number });
-        }
-        if (npig === 0) continue;
-        const sorted = entries
-          .map((x, position) => ({ ...x, position }))
-          .sort((x, y) => y.score - x.score || x.position - y.position);
-        const nd = sorted.length;
-        for (let t = 0; t < T; t++) {
-          const rc = new Float64Array(nd);
-          const pr = new Float64Array(nd);
-          let tp = 0;
-          let fp = 0;
-          for (let j = 0; j < nd; j++) {
-            const { e, di } = sorted[j] as (typeof sorted)[number];
-            const D = e.dets.length;
-            if (!e.ignored[t * D + di]) {
-              if (e.matches[t * D + di] !== 0) tp++;
-              else fp++;
-            }
-            rc[j] = tp / npig;
-            pr[j] = tp / (fp + tp + EPS);
-          }
-          recall[rIndex(t, k, a, m)] = nd ? (rc[nd - 1] as number) : 0;
-          for (let j = nd - 1; j > 0; j--)
-            if ((pr[j] as number) > (pr[j - 1] as number)) pr[j - 1] = pr[j] as number;
-          // np.searchsorted(rc, recThrs, side="left"); past the end the rest stay 0.
-          let j = 0;
-          for (let r = 0; r < R; r++) {
-            const threshold = REC_THRESHOLDS[r] as number;
-            while (j < nd && (rc[j] as number) < threshold) j++;
-            precision[pIndex(t, r, k, a, m)] = j < nd ? (pr[j] as number) : 0;
-          }
-        }
-      }
-    }
+    accumulateCategory(evals, k, dt.score, precision, recall, pIndex, rIndex);
   }
 
   const mean = (values: number[]) => {

@@ -135,7 +135,7 @@ describe("bad input", () => {
     });
     expect(error.code).toBe("DUPLICATE_ID");
     expect(details(error).defects[0]).toMatchObject({ row: 4, id: "a" });
-    expect(details(error).defects[0]?.message).toContain("row 1");
+    expect(details(error).defects[0]?.message).toContain("more than once");
     const gt = await fails(
       { "input/gt.csv": "id,value\nx,1\nx,2\n", "output/pred.csv": "id,value\nx,1\n" },
       "regression_rmse",

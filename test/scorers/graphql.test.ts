@@ -132,9 +132,11 @@ describe("scorers API", () => {
     writeFileSync(path.join(pluginDir, "broken.mjs"), "export const name = 'broken';");
     const auditsBefore = await db.prisma.auditLog.count({ where: { action: "scorers.reload" } });
 
-    const member = await createKey(api as TestApi, "alpha", "OWNER");
-    const refused = await api.gql(RELOAD, {}, member.token);
-    expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    for (const role of ["MEMBER", "OWNER"] as const) {
+      const key = await createKey(api as TestApi, "alpha", role);
+      const refused = await api.gql(RELOAD, {}, key.token);
+      expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    }
     expect(await db.prisma.auditLog.count({ where: { action: "scorers.reload" } })).toBe(
       auditsBefore,
     );

@@ -1,5 +1,5 @@
 // Plugins run in worker threads with time and heap limits and reload when edited on disk.
-import { writeFileSync } from "node:fs";
+import { unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -93,8 +93,15 @@ describe("scorer plugins", () => {
 
     // A new file appears and a deleted one disappears the same way.
     writeFileSync(path.join(dir, "added.mjs"), plugin("added", "0.1.0"));
-    await registry.nextReload();
+    const addedBy = Date.now() + 2000;
+    while (!registry.has("added") && Date.now() < addedBy)
+      await new Promise((r) => setTimeout(r, 20));
     expect(registry.has("added")).toBe(true);
+    unlinkSync(file);
+    const removedBy = Date.now() + 2000;
+    while (registry.has("hot") && Date.now() < removedBy)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(registry.has("hot")).toBe(false);
   });
 
   it("stops a plugin with an infinite loop at its time limit", async () => {

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { jsonSchemaOf, parseParams, scorerParams } from "../params.ts";
 import type { ScorerOutput } from "../result.ts";
 import { ExactSum } from "../tabular/exact-sum.ts";
-import { readGroundTruth, readPredictions } from "../tabular/read-table.ts";
+import { type Codes, readGroundTruth, readPredictions } from "../tabular/read-table.ts";
 import type { ScoreContext, Scorer } from "../types.ts";
 
 const paramsSchema = scorerParams({
@@ -62,8 +62,8 @@ function weightedMean(values: number[], weights: number[]): number {
 
 /** Metrics from ground-truth and predicted class codes; `otherCode` marks unseen labels. */
 export function classificationMetrics(
-  truth: Int32Array,
-  predicted: Int32Array,
+  truth: Codes,
+  predicted: Codes,
   n: number,
   classLabels: string[],
 ): { metrics: Record<string, number>; perClass: ClassReport[] } {

@@ -21,19 +21,28 @@ export interface ReadLimits {
   defectCap?: number;
 }
 
+/** Class codes per row, in the narrowest array that holds every code. */
+export type Codes = Uint8Array | Uint16Array | Int32Array;
+
+function codesFor(length: number, largestCode: number): Codes {
+  if (largestCode < 0xff) return new Uint8Array(length);
+  if (largestCode < 0xffff) return new Uint16Array(length);
+  return new Int32Array(length);
+}
+
 export interface GroundTruth {
   rows: number;
   ids: IdTable;
   /** kind "label": class index per row; classes are `labels.key(i)`. */
   labels: IdTable;
-  codes: Int32Array;
+  codes: Codes;
   /** kind "number": the value per row. */
   values: Float64Array;
 }
 
 export interface Predictions {
   /** Aligned with the ground truth: codes[i] predicts ground-truth row i. */
-  codes: Int32Array;
+  codes: Codes;
   values: Float64Array;
   /** Code given to predicted labels that never occur in the ground truth. */
   otherCode: number;
@@ -135,8 +144,8 @@ function growFloat64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
 }
 
 /** Rows looked up together (see IdTable.findBatch). */
-const BATCH = 2048;
-const GT_BATCH = 2048;
+const BATCH = 256;
+const GT_BATCH = 256;
 
 export async function readGroundTruth(
   path: string,
@@ -214,7 +223,8 @@ export async function readGroundTruth(
       // Size the tables once from the file size, instead of doubling through 5M rows.
       reserved = true;
       const expected = Math.ceil((fileSize / rec.position) * rec.row * 1.05);
-      ids.reserve(expected, Math.ceil((fileSize / rec.position) * ids.bytes * 1.05));
+      const bytesPerKey = ids.size > 0 ? ids.bytes / ids.size : 16;
+      ids.reserve(expected, Math.ceil(expected * bytesPerKey * 1.05));
       if (spec.kind === "label") codes = growInt32(codes, expected);
       else values = growFloat64(values, expected);
     }
@@ -278,7 +288,10 @@ export async function readGroundTruth(
   flush();
   defects.throwIfAny();
   if (ids.size === 0) emptyOrHeaderOnly(file, headerSeen);
-  return { rows: ids.size, ids, labels, codes, values };
+  // Ten classes need a byte per row, not four: the narrow copy keeps the join's peak low.
+  const narrow = codesFor(spec.kind === "label" ? ids.size : 0, labels.size);
+  narrow.set(codes.subarray(0, narrow.length));
+  return { rows: ids.size, ids, labels, codes: narrow, values };
 }
 
 export async function readPredictions(
@@ -291,11 +304,11 @@ export async function readPredictions(
 ): Promise<Predictions> {
   const defects = new DefectList(file, limits.defectCap);
   const n = gt.rows;
-  const codes = new Int32Array(spec.kind === "label" ? n : 0);
-  const values = new Float64Array(spec.kind === "number" ? n : 0);
-  /** Prediction row that covered each ground-truth row; 0 while uncovered. */
-  const rowOf = new Int32Array(n);
   const otherCode = gt.labels.size;
+  const codes = codesFor(spec.kind === "label" ? n : 0, otherCode);
+  const values = new Float64Array(spec.kind === "number" ? n : 0);
+  /** 1 once a prediction row covered the ground-truth row (a byte, not a row number, per row). */
+  const seen = new Uint8Array(n);
   let columns: Columns | null = null;
   let headerSeen = false;
   let dataRows = 0;
@@ -336,17 +349,17 @@ export async function readPredictions(
       });
       return;
     }
-    if (rowOf[index] !== 0) {
+    if (seen[index] !== 0) {
       defects.add({
         code: "DUPLICATE_ID",
-        message: `id ${JSON.stringify(gt.ids.key(index))} appears again (first at row ${rowOf[index]})`,
+        message: `id ${JSON.stringify(gt.ids.key(index))} appears more than once`,
         row,
         line,
         id: gt.ids.key(index),
       });
       return;
     }
-    rowOf[index] = row;
+    seen[index] = 1;
     if (!ok) return;
     if (spec.kind === "label") codes[index] = value;
     else values[index] = value;
@@ -358,7 +371,7 @@ export async function readPredictions(
     // Warm each row's join slot before the checks read it, for the same reason.
     for (let k = 0; k < pending; k++) {
       const index = found[k] as number;
-      if (index >= 0) sink += rowOf[index] as number;
+      if (index >= 0) sink += seen[index] as number;
     }
     for (let k = 0; k < pending; k++) {
       accept(
@@ -445,7 +458,7 @@ export async function readPredictions(
   if (!headerSeen || (dataRows === 0 && defects.total === 0)) emptyOrHeaderOnly(file, headerSeen);
   if (!hasRowDefect(defects.items)) {
     for (let i = 0; i < n && !defects.full; i++) {
-      if (rowOf[i] === 0) {
+      if (seen[i] === 0) {
         defects.add({
           code: "MISSING_ID",
           message: `no prediction for id ${JSON.stringify(gt.ids.key(i))} (${gtFile} row ${i + 1})`,

@@ -27,19 +27,44 @@ const EPS = 2 ** -52; // np.spacing(1)
 interface ImageEval {
   /** Detection indexes, best score first (stable), at most maxDets[-1]. */
   dets: number[];
-  /** Per threshold and detection: the matched ground-truth id, 0 when unmatched. */
-  matches: Float64Array;
-  ignored: Uint8Array;
+  /** Where this image's T×D tables start in its area range's Pool. */
+  at: number;
   /** Ground truths not ignored in this area range. */
   counted: number;
 }
 
+/**
+ * Per threshold and detection: the matched ground-truth id (0 when unmatched) and the
+ * ignore flag, for all images of one category and area range in one pair of arrays; tens of
+ * thousands of tiny typed arrays cost more to allocate and collect than to fill.
+ */
+class Pool {
+  matches = new Float64Array(4096);
+  ignored = new Uint8Array(4096);
+  used = 0;
+
+  take(size: number): number {
+    if (this.used + size > this.matches.length) {
+      const length = Math.max(this.matches.length * 2, this.used + size);
+      const matches = new Float64Array(length);
+      matches.set(this.matches.subarray(0, this.used));
+      const ignored = new Uint8Array(length);
+      ignored.set(this.ignored.subarray(0, this.used));
+      this.matches = matches;
+      this.ignored = ignored;
+    }
+    const at = this.used;
+    this.used += size;
+    this.matches.fill(0, at, this.used);
+    this.ignored.fill(0, at, this.used);
+    return at;
+  }
+}
+
 /** Stable order of `items` by descending score: np.argsort(-score, kind="mergesort"). */
 function byScore(items: number[], score: Float64Array): number[] {
-  return items
-    .map((d, position) => ({ d, position }))
-    .sort((a, b) => (score[b.d] as number) - (score[a.d] as number) || a.position - b.position)
-    .map((x) => x.d);
+  // Items are in file order, so their index breaks ties exactly as their position would.
+  return items.slice().sort((a, b) => (score[b] as number) - (score[a] as number) || a - b);
 }
 
 /** maskUtils.iou for boxes (bbIou in maskApi.c): a crowd's union is the detection's area. */
@@ -73,6 +98,7 @@ function evaluateImage(
   dets: number[],
   ious: Float64Array,
   range: [number, number],
+  pool: Pool,
 ): ImageEval {
   const T = IOU_THRESHOLDS.length;
   const G = gts.length;
@@ -98,8 +124,9 @@ function evaluateImage(
     crowd.push(gt.crowd[g] as number);
     gtId.push(gt.annotationId[g] as number);
   }
-  const matches = new Float64Array(T * D);
-  const ignored = new Uint8Array(T * D);
+  const at = pool.take(T * D);
+  const matches = pool.matches;
+  const ignored = pool.ignored;
   if (G > 0 && D > 0) {
     if (scratch.length < T * G) scratch = new Float64Array(T * G * 2);
     const gtMatched = scratch;
@@ -117,8 +144,8 @@ function evaluateImage(
           m = gi;
         }
         if (m === -1) continue;
-        ignored[t * D + di] = gtIgnore[m] as number;
-        matches[t * D + di] = gtId[m] as number;
+        ignored[at + t * D + di] = gtIgnore[m] as number;
+        matches[at + t * D + di] = gtId[m] as number;
         gtMatched[t * G + m] = (dets[di] as number) + 1;
       }
     }
@@ -126,11 +153,11 @@ function evaluateImage(
   for (let di = 0; di < D; di++) {
     const area = dt.area[dets[di] as number] as number;
     if (area >= low && area <= high) continue;
-    for (let t = 0; t < T; t++) if (matches[t * D + di] === 0) ignored[t * D + di] = 1;
+    for (let t = 0; t < T; t++) if (matches[at + t * D + di] === 0) ignored[at + t * D + di] = 1;
   }
   let counted = 0;
   for (const g of gtIgnore) if (g === 0) counted++;
-  return { dets, matches, ignored, counted };
+  return { dets, at, counted };
 }
 
 /**
@@ -141,6 +168,7 @@ function evaluateImage(
  */
 function accumulateCategory(
   evals: Array<Array<ImageEval | null>>,
+  pools: Pool[],
   k: number,
   score: Float64Array,
   precision: Float64Array,
@@ -182,6 +210,7 @@ function accumulateCategory(
   const pr = new Float64Array(n);
   AREA_RANGES.forEach((_, a) => {
     const row = evals[a] ?? [];
+    const pool = pools[a] as Pool;
     let npig = 0;
     for (const i of images) npig += (row[i] as ImageEval).counted;
     if (npig === 0) return;
@@ -191,8 +220,8 @@ function accumulateCategory(
       const di = local[j] as number;
       const D = e.dets.length;
       for (let t = 0; t < T; t++) {
-        const flag = 1 - (e.ignored[t * D + di] as number);
-        const matched = e.matches[t * D + di] !== 0 ? 1 : 0;
+        const flag = 1 - (pool.ignored[e.at + t * D + di] as number);
+        const matched = pool.matches[e.at + t * D + di] !== 0 ? 1 : 0;
         tpFlag[t * n + p] = flag & matched;
         fpFlag[t * n + p] = flag & (1 - matched);
       }
@@ -263,8 +292,11 @@ export function cocoEvaluate(
     (((t * R + r) * K + k) * A + a) * M + m;
   const rIndex = (t: number, k: number, a: number, m: number) => ((t * K + k) * A + a) * M + m;
 
+  const pools = AREA_RANGES.map(() => new Pool());
+  let ious = new Float64Array(1024);
   for (let k = 0; k < K; k++) {
     signal?.throwIfAborted();
+    for (const pool of pools) pool.used = 0;
     // evalImgs for this category: per area range, per image (null when no gt and no dt).
     const evals: Array<Array<ImageEval | null>> = AREA_RANGES.map(() => []);
     for (let i = 0; i < I; i++) {
@@ -275,16 +307,17 @@ export function cocoEvaluate(
         continue;
       }
       const dets = byScore(allDets, dt.score).slice(0, maxDet);
-      const ious = new Float64Array(dets.length * gts.length);
+      if (ious.length < dets.length * gts.length)
+        ious = new Float64Array(dets.length * gts.length * 2);
       for (let di = 0; di < dets.length; di++) {
         for (let gi = 0; gi < gts.length; gi++)
           ious[di * gts.length + gi] = iou(dt, dets[di] as number, gt, gts[gi] as number);
       }
       AREA_RANGES.forEach((range, a) => {
-        evals[a]?.push(evaluateImage(gt, dt, gts, dets, ious, range));
+        evals[a]?.push(evaluateImage(gt, dt, gts, dets, ious, range, pools[a] as Pool));
       });
     }
-    accumulateCategory(evals, k, dt.score, precision, recall, pIndex, rIndex);
+    accumulateCategory(evals, pools, k, dt.score, precision, recall, pIndex, rIndex);
   }
 
   const mean = (values: number[]) => {

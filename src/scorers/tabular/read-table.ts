@@ -163,6 +163,11 @@ export async function readGroundTruth(
   let headerSeen = false;
   let reserved = false;
   const firstRowOf = new Map<number, number>();
+  let divergedAt = Number.POSITIVE_INFINITY;
+  const firstRow = (index: number) => {
+    const row = firstRowOf.get(index) ?? (index < divergedAt ? index + 1 : undefined);
+    return row === undefined ? "" : ` (first at row ${row})`;
+  };
   const options: CsvReadOptions = { file, maxBytes: limits.maxBytes, signal: limits.signal };
 
   // Inserts wait in a batch whose slots are warmed together (see IdTable.findBatch).
@@ -180,15 +185,19 @@ export async function readGroundTruth(
       const first = -index - 1;
       defects.add({
         code: "DUPLICATE_ID",
-        message: `id ${JSON.stringify(ids.key(first))} appears again (first at row ${firstRowOf.get(first) ?? first + 1})`,
+        message: `id ${JSON.stringify(ids.key(first))} appears again${firstRow(first)}`,
         row,
         line,
         id: ids.key(first),
       });
       return;
     }
-    // Rows map to indexes one to one until a defect; remember where they diverge.
-    if (index + 1 !== row) firstRowOf.set(index, row);
+    // Rows map to indexes one to one until a defect; after that, remember rows (a bounded
+    // number: they only serve error messages, and a broken file may be millions of rows).
+    if (index + 1 !== row) {
+      divergedAt = Math.min(divergedAt, index);
+      if (firstRowOf.size < 10_000) firstRowOf.set(index, row);
+    }
     if (spec.kind === "label") {
       if (index >= codes.length) codes = growInt32(codes, index + 1);
       codes[index] = value;

@@ -97,7 +97,7 @@ export async function readJson(path: string, options: JsonReadOptions): Promise<
 }
 
 /** Line and column of a JSON.parse error: from V8's "position N", or the end of the text. */
-function errorLocation(text: string, message: string): { line: number; column: string } {
+function errorLocation(text: string, message: string): { line: number; column: number } {
   const position = /position (\d+)/.exec(message)?.[1];
   const offset = position === undefined ? text.length : Math.min(Number(position), text.length);
   let line = 1;
@@ -106,5 +106,5 @@ function errorLocation(text: string, message: string): { line: number; column: s
     line++;
     lineStart = i + 1;
   }
-  return { line, column: String(offset - lineStart + 1) };
+  return { line, column: offset - lineStart + 1 };
 }

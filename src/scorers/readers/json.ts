@@ -84,14 +84,13 @@ export async function readJson(path: string, options: JsonReadOptions): Promise<
     return JSON.parse(text) as unknown;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    const { line, column } = errorLocation(text, message);
     throw fileError(
       "PARSE_ERROR",
       options.file,
-      `invalid JSON: ${message}`,
-      errorLocation(text, message),
-      {
-        cause: error,
-      },
+      `invalid JSON at line ${line}, column ${column}: ${message}`,
+      { line },
+      { cause: error },
     );
   }
 }

@@ -160,6 +160,43 @@ describe("scoring properties", () => {
     );
   });
 
+  it("gives identical metrics for CRLF, quoted fields, a byte order mark and blank lines", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        tabularCase,
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        async (c, crlf, quoted, bom) => {
+          const plain = await scoreWorkspace(registry, {
+            workspace: makeWorkspace({
+              "input/gt.csv": csv(c.header, c.gt),
+              "output/pred.csv": csv(c.header, c.pred),
+            }),
+            scorer: c.kind,
+            params: {},
+          });
+          const styled = (rows: string[][]) => {
+            const eol = crlf ? "\r\n" : "\n";
+            const cell = (v: string) => (quoted ? `"${v}"` : v);
+            const lines = [c.header, ...rows.map((r) => r.map(cell).join(","))];
+            return `${bom ? "\uFEFF" : ""}${lines.join(eol)}${eol}${eol}`;
+          };
+          const variant = await scoreWorkspace(registry, {
+            workspace: makeWorkspace({
+              "input/gt.csv": styled(c.gt),
+              "output/pred.csv": styled(c.pred),
+            }),
+            scorer: c.kind,
+            params: {},
+          });
+          expect(variant.metrics).toEqual(plain.metrics);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it("turns any damaged CSV into a CONTRACT error or a finite score", async () => {
     await fc.assert(
       fc.asyncProperty(tabularCase, mutation, fc.boolean(), async (c, m, damageTruth) => {

@@ -1,6 +1,7 @@
 // The one wiring place: picks implementations and starts the roles a process runs.
 // `autoscorer start` runs every role; `serve`, `worker` and `scheduler` run one each
 // against a shared Postgres.
+import { mkdir } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,13 +10,18 @@ import { connectDatabase, type Database } from "../db/database.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { createSubscriber, type Subscriber } from "../db/pubsub.ts";
 import { ensureBootstrapAdmin } from "../domain/bootstrap.ts";
+import { createLocalExecutor } from "../executors/local.ts";
 import type { Logger } from "../log.ts";
+import { startScheduler } from "../scheduler/scheduler.ts";
 import { createScorerRegistry, type ScorerRegistry } from "../scorers/index.ts";
 import { createAuthenticator } from "../server/auth.ts";
 import { createContextFactory, createGraphQLServer } from "../server/graphql.ts";
 import { createHttpServer } from "../server/http.ts";
 import { createRateLimiter } from "../server/rate-limit.ts";
+import { startWorker } from "../worker/worker.ts";
+import { startBoss } from "./boss.ts";
 import { provideDatabase } from "./database.ts";
+import { inputRootOf, schedulerSettingsOf, workerSettingsOf } from "./pipeline-settings.ts";
 
 export interface Roles {
   api: boolean;
@@ -81,6 +87,47 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     });
     stops.push(async () => scorers.close());
 
+    // The job pipeline: pg-boss carries wake-ups and dispatches for every role.
+    const boss = await startBoss({
+      url: provided.url,
+      onError: (error) => log.warn("pg-boss error", { error }),
+    });
+    stops.push(() => boss.stop({ graceful: false, close: true }));
+    const inputRoot = inputRootOf(config);
+    await mkdir(inputRoot, { recursive: true });
+    const jobs = { boss, inputRoot, maxAttempts: config.scheduler.maxAttempts };
+    const pipelineLog = (message: string, fields: Record<string, unknown>) =>
+      log.info(message, fields);
+    if (roles.scheduler) {
+      const scheduler = await startScheduler({
+        pool: db.pool,
+        boss,
+        settings: schedulerSettingsOf(config),
+        log: pipelineLog,
+      });
+      stops.push(scheduler.stop);
+    }
+    if (roles.worker) {
+      const { worker: w } = config;
+      const worker = await startWorker({
+        pool: db.pool,
+        boss,
+        events,
+        executor: createLocalExecutor({
+          capacity: {
+            cpuMillis: w.cpuMillis,
+            memoryMb: w.memoryMb,
+            gpus: w.gpus,
+            maxJobs: w.maxJobs,
+          },
+        }),
+        scorers,
+        settings: workerSettingsOf(config),
+        log: pipelineLog,
+      });
+      stops.push(worker.stop);
+    }
+
     let url: string | null = null;
     let generatedAdminKey: string | null = null;
     if (roles.api) {
@@ -95,6 +142,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         auth,
         rateLimiter: createRateLimiter(config.server.rateLimitPerMinute),
         scorers,
+        jobs,
         log: (message: string, fields: Record<string, unknown>) => log.error(message, fields),
         graphiql: config.env === "development",
         maxQueryDepth: config.server.maxQueryDepth,

@@ -10,6 +10,14 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     load: () => import("./commands/start.ts"),
   },
   serve: { summary: "the GraphQL API only", load: () => import("./commands/serve.ts") },
+  worker: {
+    summary: "one executor node (local executor)",
+    load: () => import("./commands/worker.ts"),
+  },
+  scheduler: {
+    summary: "admission and placement; several may run at once",
+    load: () => import("./commands/scheduler.ts"),
+  },
   migrate: { summary: "apply database migrations", load: () => import("./commands/migrate.ts") },
   score: { summary: "score a workspace offline", load: () => import("./commands/score.ts") },
 };

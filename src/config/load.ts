@@ -17,6 +17,8 @@ const WELL_KNOWN_ENV: Record<string, string[]> = {
   DATABASE_URL: ["database", "url"],
   AUTOSCORER_ADMIN_KEY: ["adminKey"],
   AUTOSCORER_DATA_DIR: ["dataDir"],
+  AUTOSCORER_INPUT_DIR: ["inputDir"],
+  AUTOSCORER_WORKSPACE_DIR: ["workspaceDir"],
   AUTOSCORER_ENV: ["env"],
 };
 

@@ -33,6 +33,10 @@ export const configSchema = z
       .prefault({}),
     /** Local state: the embedded cluster, job workspaces, the bootstrap key file. */
     dataDir: z.string().min(1).default(".autoscorer"),
+    /** Tenants' job inputs, one folder per tenant slug. Default: <dataDir>/inputs. */
+    inputDir: z.string().min(1).optional(),
+    /** Job workspaces (one folder per job attempt). Default: <dataDir>/workspaces. */
+    workspaceDir: z.string().min(1).optional(),
     /** Bootstrap admin API key; generated and printed once on first start when unset. */
     adminKey: z.string().min(24).optional(),
     scheduler: z
@@ -51,6 +55,8 @@ export const configSchema = z
         /** Failures in a row that open a node's circuit breaker, and how long it stays open. */
         breakerFailures: positiveInt.default(5),
         breakerOpenSeconds: positiveInt.default(60),
+        /** Most jobs admitted in one pass; a full pass is followed at once by the next. */
+        passLimit: positiveInt.default(500),
       })
       .strict()
       .prefault({}),
@@ -61,6 +67,10 @@ export const configSchema = z
         memoryMb: positiveInt.default(4096),
         gpus: z.number().int().min(0).default(0),
         maxJobs: positiveInt.default(4),
+        /** Dispatch messages a worker takes from its queue at once. */
+        batchSize: positiveInt.default(50),
+        /** On shutdown, how long running jobs may finish before they are handed back. */
+        shutdownGraceSeconds: z.number().int().min(0).default(10),
       })
       .strict()
       .prefault({}),

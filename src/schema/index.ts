@@ -9,6 +9,7 @@ import "./competitions.ts";
 import "./audit.ts";
 import "./jobs.ts";
 import "./scorers.ts";
+import "./executors.ts";
 
 builder.queryType({});
 builder.mutationType({});

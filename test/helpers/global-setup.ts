@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
+import { startBoss } from "../../src/app/boss.ts";
 import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
 import { migrateDatabase } from "../../src/db/migrate.ts";
 import { TEMPLATE_DATABASE } from "./template.ts";
@@ -33,6 +34,9 @@ export default async function setup(project: TestProject) {
     await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
     await admin.end();
     await migrateDatabase(postgres.urlFor(TEMPLATE_DATABASE));
+    // pg-boss installs its own schema on first start; do it once here, not in every file.
+    const boss = await startBoss({ url: postgres.urlFor(TEMPLATE_DATABASE), onError: () => {} });
+    await boss.stop({ graceful: false, close: true });
   } catch (error) {
     await teardown();
     throw error;

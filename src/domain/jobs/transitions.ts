@@ -4,7 +4,7 @@
 // to the node, the tenant's waiting-jobs count, a refunded submission, and the events
 // subscribers see after commit.
 
-import { publish } from "../../db/pubsub.ts";
+import { type EventEnvelope, publishMany } from "../../db/pubsub.ts";
 import type { Sql } from "../../db/sql.ts";
 import type { JobState } from "../../generated/prisma/enums.ts";
 import { isTerminal, type JobRow, PLACED_STATES } from "./job-row.ts";
@@ -142,11 +142,10 @@ export async function releaseCapacity(
   );
 }
 
-export async function publishJobState(
-  tx: Sql,
-  job: Pick<JobRow, "id" | "tenantId" | "state" | "attempt" | "errorCode">,
-  previousState: JobState | null,
-): Promise<void> {
+type StateOf = Pick<JobRow, "id" | "tenantId" | "state" | "attempt" | "errorCode">;
+
+/** The two events (per job, per tenant) that tell subscribers a job changed state. */
+export function jobStateEvents(job: StateOf, previousState: JobState | null): EventEnvelope[] {
   const data: JobStateEvent = {
     id: job.id,
     tenantId: job.tenantId,
@@ -156,6 +155,16 @@ export async function publishJobState(
     errorCode: job.errorCode,
     at: new Date().toISOString(),
   };
-  await publish(tx, { topic: "job", key: job.id, data });
-  await publish(tx, { topic: "tenant-jobs", key: job.tenantId, data });
+  return [
+    { topic: "job", key: job.id, data },
+    { topic: "tenant-jobs", key: job.tenantId, data },
+  ];
+}
+
+export async function publishJobState(
+  tx: Sql,
+  job: StateOf,
+  previousState: JobState | null,
+): Promise<void> {
+  await publishMany(tx, jobStateEvents(job, previousState));
 }

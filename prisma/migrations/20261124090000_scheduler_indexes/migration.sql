@@ -1,0 +1,5 @@
+-- Admission reads each tenant's next waiting jobs in priority, then submission order.
+CREATE INDEX "Job_tenantId_state_priority_id_idx" ON "Job"("tenantId", "state", "priority" DESC, "id");
+
+-- The lease reaper looks for placed jobs whose lease ran out.
+CREATE INDEX "Job_state_leaseExpiresAt_idx" ON "Job"("state", "leaseExpiresAt");

@@ -1,0 +1,60 @@
+// The job pipeline's settings, read off the Config in one place: the scheduler, the
+// worker and the API's submission path all agree on paths, leases and retry policy.
+import { hostname } from "node:os";
+import path from "node:path";
+import type { Config } from "../config/schema.ts";
+import type { SchedulerSettings } from "../scheduler/scheduler.ts";
+import type { WorkerSettings } from "../worker/worker.ts";
+
+export const inputRootOf = (config: Config): string =>
+  path.resolve(config.inputDir ?? path.join(config.dataDir, "inputs"));
+
+export const workspaceRootOf = (config: Config): string =>
+  path.resolve(config.workspaceDir ?? path.join(config.dataDir, "workspaces"));
+
+const backoffOf = (config: Config) => ({
+  baseMs: config.scheduler.backoffBaseMs,
+  maxMs: config.scheduler.backoffMaxMs,
+});
+
+const breakerOf = (config: Config) => ({
+  failures: config.scheduler.breakerFailures,
+  openSeconds: config.scheduler.breakerOpenSeconds,
+});
+
+export function schedulerSettingsOf(config: Config): SchedulerSettings {
+  const s = config.scheduler;
+  return {
+    rules: {
+      defaultBackend: s.defaultBackend,
+      kubernetesCpuMillisAbove: s.kubernetesCpuMillisAbove,
+      kubernetesMemoryMbAbove: s.kubernetesMemoryMbAbove,
+    },
+    reaper: { backoff: backoffOf(config), breaker: breakerOf(config), batch: s.passLimit },
+    snapshot: {
+      // Three missed heartbeats before a node counts as down.
+      heartbeatTimeoutMs: s.heartbeatSeconds * 3000,
+      breakerFailures: s.breakerFailures,
+    },
+    passLimit: s.passLimit,
+    dispatchTimeoutMs: s.leaseSeconds * 1000,
+    tickMs: s.tickMs,
+  };
+}
+
+export function workerSettingsOf(config: Config): WorkerSettings {
+  return {
+    name: config.worker.name ?? `${hostname()}-local`,
+    leaseMs: config.scheduler.leaseSeconds * 1000,
+    heartbeatMs: Math.min(
+      config.scheduler.heartbeatSeconds * 1000,
+      (config.scheduler.leaseSeconds * 1000) / 3,
+    ),
+    workspaceRoot: workspaceRootOf(config),
+    inputRoot: inputRootOf(config),
+    backoff: backoffOf(config),
+    breaker: breakerOf(config),
+    batchSize: config.worker.batchSize,
+    shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
+  };
+}

@@ -1,0 +1,52 @@
+// What callers see and change of executor nodes. Every authenticated caller may see the
+// nodes and their load (a submitter deserves to know whether anything is running at all);
+// only platform admins drain or resume a node, and each change is audited.
+import { inTransaction } from "../../db/sql.ts";
+import type { ExecutorStatus } from "../../generated/prisma/enums.ts";
+import { recordAuditSql } from "../audit.ts";
+import type { DomainContext } from "../context.ts";
+import { InvalidStateError, NotFoundError } from "../errors.ts";
+import { requireAuthenticated, requirePlatformAdmin } from "../principal.ts";
+import type { NodeRow } from "./nodes.ts";
+
+export async function listExecutors(ctx: DomainContext): Promise<NodeRow[]> {
+  requireAuthenticated(ctx.actor);
+  const { rows } = await ctx.db.pool.query<NodeRow>(`SELECT * FROM "ExecutorNode" ORDER BY name`);
+  return rows;
+}
+
+/** DRAINING: the node finishes what it runs and gets nothing new. */
+export const drainExecutor = (ctx: DomainContext, name: string) => setStatus(ctx, name, "DRAINING");
+
+export const resumeExecutor = (ctx: DomainContext, name: string) => setStatus(ctx, name, "ACTIVE");
+
+async function setStatus(
+  ctx: DomainContext,
+  name: string,
+  status: ExecutorStatus,
+): Promise<NodeRow> {
+  requirePlatformAdmin(ctx.actor);
+  return inTransaction(ctx.db.pool, async (tx) => {
+    const { rows } = await tx.query<NodeRow>(
+      `SELECT * FROM "ExecutorNode" WHERE name = $1 FOR UPDATE`,
+      [name],
+    );
+    const before = rows[0];
+    if (!before) throw new NotFoundError("executor", name);
+    if (before.status === status) {
+      throw new InvalidStateError(`executor ${name} is already ${status}`, { status });
+    }
+    const { rows: updated } = await tx.query<NodeRow>(
+      `UPDATE "ExecutorNode" SET status = $2::"ExecutorStatus" WHERE id = $1 RETURNING *`,
+      [before.id, status],
+    );
+    await recordAuditSql(tx, ctx, {
+      action: status === "DRAINING" ? "executor.drain" : "executor.resume",
+      targetType: "ExecutorNode",
+      targetId: before.id,
+      before: { status: before.status },
+      after: { status },
+    });
+    return updated[0] as NodeRow;
+  });
+}

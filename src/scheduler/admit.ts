@@ -1,0 +1,111 @@
+// Writes an admission plan in the pass's transaction: the admitted jobs become QUEUED on
+// their node as a new attempt (the fencing token the worker must quote), the nodes' booked
+// capacity grows, each job gets its event, and the node queues get their messages — all
+// in set-based statements, so a pass of hundreds of jobs costs a handful of round trips.
+import { publishMany } from "../db/pubsub.ts";
+import type { Sql } from "../db/sql.ts";
+import { type Boss, bossDb, type DispatchPayload, nodeQueue } from "../domain/jobs/queues.ts";
+import { jobStateEvents, transitionJob } from "../domain/jobs/transitions.ts";
+import type { ExecutorKind, JobState } from "../generated/prisma/enums.ts";
+import type { Admission, Refusal } from "./fair-share.ts";
+
+interface QueuedRow {
+  id: string;
+  tenantId: string;
+  attempt: number;
+  executorNodeId: string;
+  cpuMillis: number;
+  memoryMb: number;
+  gpus: number;
+  state: JobState;
+  errorCode: string | null;
+}
+
+/**
+ * Moves the admitted jobs PENDING → QUEUED and sends each to its node's queue. A job that
+ * left PENDING since the snapshot (cancelled meanwhile) is skipped by the state check.
+ * Returns how many were queued.
+ */
+export async function writeAdmissions(
+  tx: Sql,
+  boss: Boss,
+  admitted: readonly Admission[],
+  dispatchTimeoutMs: number,
+): Promise<number> {
+  if (admitted.length === 0) return 0;
+  const { rows } = await tx.query<QueuedRow>(
+    `UPDATE "Job" AS j SET state = 'QUEUED', attempt = j.attempt + 1,
+       "executorNodeId" = p.node, backend = p.kind, "queuedAt" = now(),
+       "leaseExpiresAt" = now() + make_interval(secs => $4::float8 / 1000),
+       "notBefore" = NULL, "errorCode" = NULL, "errorMessage" = NULL
+     FROM unnest($1::uuid[], $2::uuid[], $3::"ExecutorKind"[]) AS p(job, node, kind)
+     WHERE j.id = p.job AND j.state = 'PENDING'
+     RETURNING j.id, j."tenantId", j.attempt, j."executorNodeId", j."cpuMillis", j."memoryMb",
+       j.gpus, j.state, j."errorCode"`,
+    [
+      admitted.map((a) => a.job.id),
+      admitted.map((a) => a.node.id),
+      admitted.map((a) => a.node.kind satisfies ExecutorKind),
+      dispatchTimeoutMs,
+    ],
+  );
+  if (rows.length === 0) return 0;
+
+  await tx.query(
+    `INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", message)
+     SELECT id, attempt, 'PENDING', 'QUEUED', 'placed on ' || node
+     FROM unnest($1::uuid[], $2::int[], $3::text[]) AS e(id, attempt, node)`,
+    [rows.map((r) => r.id), rows.map((r) => r.attempt), rows.map((r) => r.executorNodeId)],
+  );
+  await bookCapacity(tx, rows);
+  await publishMany(
+    tx,
+    rows.flatMap((row) => jobStateEvents(row, "PENDING")),
+  );
+  const byNode = new Map<string, DispatchPayload[]>();
+  for (const row of rows) {
+    const list = byNode.get(row.executorNodeId) ?? [];
+    list.push({ jobId: row.id, attempt: row.attempt });
+    byNode.set(row.executorNodeId, list);
+  }
+  for (const [node, payloads] of byNode) {
+    await boss.insert(
+      nodeQueue(node),
+      payloads.map((data) => ({ data })),
+      { db: bossDb(tx) },
+    );
+  }
+  return rows.length;
+}
+
+async function bookCapacity(tx: Sql, rows: readonly QueuedRow[]): Promise<void> {
+  await tx.query(
+    `UPDATE "ExecutorNode" AS n SET
+       "usedCpuMillis" = n."usedCpuMillis" + b.cpu, "usedMemoryMb" = n."usedMemoryMb" + b.mem,
+       "usedGpus" = n."usedGpus" + b.gpu, "runningJobs" = n."runningJobs" + b.jobs
+     FROM (SELECT node, sum(cpu)::int AS cpu, sum(mem)::int AS mem, sum(gpu)::int AS gpu,
+                  count(*)::int AS jobs
+           FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[]) AS r(node, cpu, mem, gpu)
+           GROUP BY node) AS b
+     WHERE n.id = b.node`,
+    [
+      rows.map((r) => r.executorNodeId),
+      rows.map((r) => r.cpuMillis),
+      rows.map((r) => r.memoryMb),
+      rows.map((r) => r.gpus),
+    ],
+  );
+}
+
+/** Jobs that can never run as things stand end FAILED now rather than wait forever. */
+export async function writeRefusals(tx: Sql, refused: readonly Refusal[]): Promise<void> {
+  for (const { job, code, message } of refused) {
+    await transitionJob(tx, {
+      jobId: job.id,
+      from: ["PENDING"],
+      to: "FAILED",
+      errorCode: code,
+      message,
+    });
+  }
+}

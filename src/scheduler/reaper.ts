@@ -1,0 +1,49 @@
+// Recovery: a placed job whose lease ran out has lost its worker (killed, stopped, cut
+// off). Its attempt ends EXECUTOR_UNAVAILABLE — retried after a backoff while attempts
+// remain — and counts against the node's breaker. Bumping the attempt on re-admission is
+// what makes the lost worker's late report, should it ever come, change nothing.
+import type { Sql } from "../db/sql.ts";
+import { type BreakerSettings, recordNodeFailure } from "../domain/executors/nodes.ts";
+import { failAttempt } from "../domain/jobs/finish.ts";
+import type { BackoffSettings } from "../domain/jobs/retry-policy.ts";
+import type { JobState } from "../generated/prisma/enums.ts";
+
+export interface ReaperSettings {
+  backoff: BackoffSettings;
+  breaker: BreakerSettings;
+  /** Most jobs reaped in one pass; the rest wait for the next. */
+  batch: number;
+}
+
+export async function reapExpiredLeases(tx: Sql, settings: ReaperSettings): Promise<number> {
+  const { rows } = await tx.query<{
+    id: string;
+    attempt: number;
+    state: JobState;
+    executorNodeId: string | null;
+  }>(
+    `SELECT id, attempt, state, "executorNodeId" FROM "Job"
+     WHERE state IN ('QUEUED', 'RUNNING') AND "leaseExpiresAt" < now()
+     ORDER BY "leaseExpiresAt" LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [settings.batch],
+  );
+  for (const job of rows) {
+    const message =
+      job.state === "QUEUED"
+        ? "the executor node did not start the job in time"
+        : "the worker stopped renewing the job's lease";
+    await failAttempt(
+      tx,
+      {
+        jobId: job.id,
+        attempt: job.attempt,
+        code: "EXECUTOR_UNAVAILABLE",
+        message,
+        from: [job.state],
+      },
+      settings.backoff,
+    );
+    if (job.executorNodeId) await recordNodeFailure(tx, job.executorNodeId, settings.breaker);
+  }
+  return rows.length;
+}

@@ -1,0 +1,119 @@
+// The scheduler process: a loop of admission passes. A pass runs in one transaction under
+// a Postgres advisory lock, so any number of scheduler processes may run against one
+// database and exactly one plans at a time: it reaps expired leases, loads a snapshot,
+// plans by fair share and placement, and writes the plan. Passes are triggered by the
+// wake-up queue (a submission, a finished job), and by a timer for backoffs and leases.
+import type pg from "pg";
+import type { PgBoss } from "pg-boss";
+import { inTransaction } from "../db/sql.ts";
+import { SCHEDULER_WAKE_QUEUE } from "../domain/jobs/queues.ts";
+import { writeAdmissions, writeRefusals } from "./admit.ts";
+import { planAdmissions } from "./fair-share.ts";
+import type { BackendRules } from "./placement.ts";
+import { type ReaperSettings, reapExpiredLeases } from "./reaper.ts";
+import { loadSnapshot, type SnapshotSettings } from "./snapshot.ts";
+
+/** One key for every scheduler process of a database: "AUTOSCHD". */
+const SCHEDULER_LOCK = 0x4155544f53434844n;
+
+export interface SchedulerSettings {
+  rules: BackendRules;
+  reaper: ReaperSettings;
+  snapshot: Omit<SnapshotSettings, "perTenantLimit">;
+  /** Most jobs admitted per pass; a full pass is followed at once by another. */
+  passLimit: number;
+  /** A QUEUED job its node has not started within this goes back to wait. */
+  dispatchTimeoutMs: number;
+  /** Timer between passes when nothing wakes the scheduler. */
+  tickMs: number;
+}
+
+export interface PassReport {
+  reaped: number;
+  queued: number;
+  refused: number;
+}
+
+export interface SchedulerDeps {
+  pool: pg.Pool;
+  boss: PgBoss;
+  settings: SchedulerSettings;
+  log: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export interface Scheduler {
+  /** Runs one pass now (tests, tools); the loop keeps running on its own. */
+  runPass(): Promise<PassReport>;
+  /** Asks for a pass soon; calls while one runs fold into one follow-up pass. */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+export async function runPass(
+  deps: Pick<SchedulerDeps, "pool" | "boss" | "settings">,
+): Promise<PassReport> {
+  const { settings } = deps;
+  return inTransaction(deps.pool, async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [SCHEDULER_LOCK]);
+    const reaped = await reapExpiredLeases(tx, settings.reaper);
+    const snapshot = await loadSnapshot(tx, {
+      ...settings.snapshot,
+      perTenantLimit: settings.passLimit,
+    });
+    const plan = planAdmissions({ ...snapshot, rules: settings.rules, limit: settings.passLimit });
+    await writeRefusals(tx, plan.refused);
+    const queued = await writeAdmissions(tx, deps.boss, plan.admitted, settings.dispatchTimeoutMs);
+    return { reaped, queued, refused: plan.refused.length };
+  });
+}
+
+export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+
+  const loop = async () => {
+    do {
+      again = false;
+      try {
+        const report = await runPass(deps);
+        // A full pass means more may be admissible right now.
+        if (report.queued + report.refused >= deps.settings.passLimit) again = true;
+        if (report.reaped > 0 || report.refused > 0) deps.log("scheduler pass", { ...report });
+      } catch (error) {
+        // A lost database connection: the timer brings the next attempt.
+        deps.log("scheduler pass failed", { error });
+      }
+    } while (again && !stopped);
+  };
+  const wake = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = loop().finally(() => {
+      running = null;
+    });
+  };
+
+  const timer = setInterval(wake, deps.settings.tickMs);
+  timer.unref();
+  const workId = await deps.boss.work(
+    SCHEDULER_WAKE_QUEUE,
+    { batchSize: 100, notifyPollingIntervalSeconds: 5, pollingIntervalSeconds: 1 },
+    async () => wake(),
+  );
+  wake();
+
+  return {
+    runPass: () => runPass(deps),
+    wake,
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await deps.boss.offWork(SCHEDULER_WAKE_QUEUE, { id: workId });
+      await running;
+    },
+  };
+}

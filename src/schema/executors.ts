@@ -1,0 +1,118 @@
+// Executor nodes: capacity, load, health and breaker state for every caller; drain and
+// resume for platform admins.
+import { drainExecutor, listExecutors, resumeExecutor } from "../domain/executors/admin.ts";
+import type { NodeRow } from "../domain/executors/nodes.ts";
+import { formatCpu, formatMemory } from "../domain/jobs/resources.ts";
+import { builder } from "./builder.ts";
+import { ExecutorKind } from "./jobs.ts";
+
+const ExecutorStatus = builder.enumType("ExecutorStatus", {
+  values: {
+    ACTIVE: { description: "Takes new jobs" },
+    DRAINING: { description: "Finishes its jobs, takes no new ones" },
+  },
+});
+
+const CircuitState = builder.enumType("CircuitState", {
+  values: {
+    CLOSED: { description: "Jobs are placed normally" },
+    OPEN: { description: "Too many platform failures in a row: no new jobs until it half-opens" },
+    HALF_OPEN: { description: "One probe job at a time until one succeeds" },
+  },
+});
+
+/** A node that missed this many seconds of heartbeats is shown (and treated) as down. */
+const HEARTBEAT_TIMEOUT_MS = 15_000;
+
+function circuitOf(node: NodeRow, now: number): "CLOSED" | "OPEN" | "HALF_OPEN" {
+  if (node.circuitOpenUntil && node.circuitOpenUntil.getTime() > now) return "OPEN";
+  return node.circuitOpenUntil ? "HALF_OPEN" : "CLOSED";
+}
+
+const Capacity = builder
+  .objectRef<{ cpuMillis: number; memoryMb: number; gpus: number; jobs: number }>(
+    "ExecutorCapacity",
+  )
+  .implement({
+    fields: (t) => ({
+      cpu: t.string({ resolve: (c) => formatCpu(c.cpuMillis) }),
+      memory: t.string({ resolve: (c) => formatMemory(c.memoryMb) }),
+      cpuMillis: t.exposeInt("cpuMillis"),
+      memoryMb: t.exposeInt("memoryMb"),
+      gpus: t.exposeInt("gpus"),
+      jobs: t.exposeInt("jobs"),
+    }),
+  });
+
+const ExecutorNode = builder.objectRef<NodeRow>("ExecutorNode").implement({
+  description: "A machine (or cluster) that runs jobs, as its worker last reported it",
+  fields: (t) => ({
+    id: t.exposeID("id"),
+    name: t.exposeString("name"),
+    kind: t.expose("kind", { type: ExecutorKind }),
+    status: t.expose("status", { type: ExecutorStatus }),
+    healthy: t.boolean({
+      description: "Reports healthy and heartbeated within the last 15 s",
+      resolve: (n) => n.healthy && Date.now() - n.lastHeartbeatAt.getTime() < HEARTBEAT_TIMEOUT_MS,
+    }),
+    lastHeartbeatAt: t.expose("lastHeartbeatAt", { type: "DateTime" }),
+    capacity: t.field({
+      type: Capacity,
+      resolve: (n) => ({
+        cpuMillis: n.cpuMillis,
+        memoryMb: n.memoryMb,
+        gpus: n.gpus,
+        jobs: n.maxJobs,
+      }),
+    }),
+    used: t.field({
+      type: Capacity,
+      description: "Booked by jobs placed on the node and not yet finished",
+      resolve: (n) => ({
+        cpuMillis: n.usedCpuMillis,
+        memoryMb: n.usedMemoryMb,
+        gpus: n.usedGpus,
+        jobs: n.runningJobs,
+      }),
+    }),
+    load: t.float({
+      description: "Largest used fraction of CPU, memory, GPUs or job slots (0 to 1)",
+      resolve: (n) =>
+        Math.max(
+          n.usedCpuMillis / n.cpuMillis,
+          n.usedMemoryMb / n.memoryMb,
+          n.gpus > 0 ? n.usedGpus / n.gpus : 0,
+          n.runningJobs / n.maxJobs,
+        ),
+    }),
+    circuit: t.field({ type: CircuitState, resolve: (n) => circuitOf(n, Date.now()) }),
+    consecutiveFailures: t.exposeInt("consecutiveFailures"),
+  }),
+});
+
+builder.queryFields((t) => ({
+  executors: t.field({
+    type: [ExecutorNode],
+    authScopes: { authenticated: true },
+    resolve: (_root, _args, ctx) => listExecutors(ctx.domain),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  drainExecutor: t.field({
+    type: ExecutorNode,
+    description: "Stop placing new jobs on a node; its running jobs finish",
+    authScopes: { platformAdmin: true },
+    errors: {},
+    args: { name: t.arg.string({ required: true }) },
+    resolve: (_root, args, ctx) => drainExecutor(ctx.domain, args.name),
+  }),
+  resumeExecutor: t.field({
+    type: ExecutorNode,
+    description: "Place jobs on a drained node again",
+    authScopes: { platformAdmin: true },
+    errors: {},
+    args: { name: t.arg.string({ required: true }) },
+    resolve: (_root, args, ctx) => resumeExecutor(ctx.domain, args.name),
+  }),
+}));

@@ -1,0 +1,291 @@
+// The worker process of one executor node. It registers the node, takes the jobs the
+// scheduler sends to the node's queue, moves each to RUNNING under a lease, runs it
+// (runAttempt), and reports the outcome fenced on the attempt. It heartbeats the node and
+// renews its leases; it stops a run when the job's time is up, when its owner cancels it,
+// or when it learns another attempt owns the job. Outcomes are written with retries, so a
+// Postgres restart mid-run delays a report instead of losing it.
+import type pg from "pg";
+import type { PgBoss } from "pg-boss";
+import type { Subscriber } from "../db/pubsub.ts";
+import { inTransaction } from "../db/sql.ts";
+import {
+  type BreakerSettings,
+  heartbeatNode,
+  recordNodeFailure,
+  recordNodeSuccess,
+  registerNode,
+} from "../domain/executors/nodes.ts";
+import { CANCEL_TOPIC, type CancelRequest } from "../domain/jobs/cancel.ts";
+import { failAttempt, succeedAttempt } from "../domain/jobs/finish.ts";
+import { resolveInputDir } from "../domain/jobs/input-location.ts";
+import type { JobRow } from "../domain/jobs/job-row.ts";
+import { type DispatchPayload, nodeQueue, wakeScheduler } from "../domain/jobs/queues.ts";
+import { type BackoffSettings, isRetryable } from "../domain/jobs/retry-policy.ts";
+import { transitionJob } from "../domain/jobs/transitions.ts";
+import type { Executor } from "../executors/types.ts";
+import type { ScorerLookup } from "../scorers/index.ts";
+import { renewLeases } from "./leases.ts";
+import { type AttemptOutcome, runAttempt, type StopReason } from "./run-attempt.ts";
+import { prepareWorkspace } from "./workspace.ts";
+
+export interface WorkerSettings {
+  /** The node's name; a restarted worker with the same name takes its node back. */
+  name: string;
+  leaseMs: number;
+  /** Node heartbeat and lease renewal period; a third of the lease or less. */
+  heartbeatMs: number;
+  workspaceRoot: string;
+  inputRoot: string;
+  backoff: BackoffSettings;
+  breaker: BreakerSettings;
+  /** Dispatch messages fetched at once. */
+  batchSize: number;
+  /** On stop, how long running jobs may finish before they are handed back. */
+  shutdownGraceMs: number;
+}
+
+export interface WorkerDeps {
+  pool: pg.Pool;
+  boss: PgBoss;
+  events: Subscriber;
+  executor: Executor;
+  scorers: ScorerLookup;
+  settings: WorkerSettings;
+  log: (message: string, fields: Record<string, unknown>) => void;
+}
+
+export interface Worker {
+  nodeId: string;
+  /** Attempts running now. */
+  running(): number;
+  stop(): Promise<void>;
+}
+
+interface Run {
+  attempt: number;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+export async function startWorker(deps: WorkerDeps): Promise<Worker> {
+  const { settings, executor, log } = deps;
+  const node = await inTransaction(deps.pool, async (tx) => {
+    const registered = await registerNode(tx, {
+      name: settings.name,
+      kind: executor.kind,
+      capacity: executor.capacity(),
+    });
+    // Attempts this node was running before a crash or restart are gone with the old process.
+    const { rows } = await tx.query<{ id: string; attempt: number }>(
+      `SELECT id, attempt FROM "Job" WHERE "executorNodeId" = $1 AND state = 'RUNNING' FOR UPDATE`,
+      [registered.id],
+    );
+    for (const orphan of rows) {
+      await failAttempt(
+        tx,
+        {
+          jobId: orphan.id,
+          attempt: orphan.attempt,
+          code: "EXECUTOR_UNAVAILABLE",
+          message: "the worker restarted during the run",
+        },
+        settings.backoff,
+      );
+    }
+    if (rows.length > 0) await wakeScheduler(deps.boss, tx);
+    return registered;
+  });
+  const queue = nodeQueue(node.id);
+  // Delivery is ours to guarantee (leases, attempts): pg-boss must never redeliver by itself.
+  await deps.boss.createQueue(queue, { notify: true, retryLimit: 0, expireInSeconds: 3600 });
+
+  const runs = new Map<string, Run>();
+  const slugs = new Map<string, string>();
+  let stopping = false;
+
+  const unsubscribe = deps.events.on(CANCEL_TOPIC, undefined, (event) => {
+    const request = event.data as CancelRequest;
+    const run = runs.get(request.jobId);
+    if (run && run.attempt === request.attempt)
+      run.controller.abort("CANCELLED" satisfies StopReason);
+  });
+
+  const heartbeat = async () => {
+    try {
+      const health = await executor.health();
+      await heartbeatNode(deps.pool, node.id, health.healthy && !stopping);
+      const attempts = [...runs].map(([jobId, run]) => ({ jobId, attempt: run.attempt }));
+      const { held } = await renewLeases(deps.pool, attempts, settings.leaseMs);
+      for (const [jobId, run] of runs) {
+        if (!held.has(jobId)) run.controller.abort("LOST" satisfies StopReason);
+        else if (held.get(jobId)) run.controller.abort("CANCELLED" satisfies StopReason);
+      }
+    } catch (error) {
+      log("worker heartbeat failed", { node: settings.name, error });
+    }
+  };
+  const heartbeatTimer = setInterval(heartbeat, settings.heartbeatMs);
+  heartbeatTimer.unref();
+
+  const tenantSlug = async (tenantId: string): Promise<string> => {
+    const known = slugs.get(tenantId);
+    if (known) return known;
+    const { rows } = await deps.pool.query<{ slug: string }>(
+      `SELECT slug FROM "Tenant" WHERE id = $1`,
+      [tenantId],
+    );
+    const slug = rows[0]?.slug ?? "";
+    slugs.set(tenantId, slug);
+    return slug;
+  };
+
+  const execute = async (job: JobRow, controller: AbortController): Promise<AttemptOutcome> => {
+    const deadline = Date.now() + job.timeLimitSec * 1000;
+    const timer = setTimeout(
+      () => controller.abort("TIME_LIMIT_EXCEEDED" satisfies StopReason),
+      deadline - Date.now(),
+    );
+    try {
+      let inputDir: string;
+      try {
+        // Checked again here: the folder may have changed since submission.
+        inputDir = await resolveInputDir(
+          settings.inputRoot,
+          await tenantSlug(job.tenantId),
+          job.inputUri,
+        );
+      } catch (error) {
+        return {
+          ok: false,
+          code: "MISSING_FILE",
+          message: `input ${job.inputUri}: ${(error as Error).message}`,
+        };
+      }
+      const workspace = await prepareWorkspace(settings.workspaceRoot, job, inputDir);
+      return await runAttempt(deps, job, workspace, controller.signal, deadline);
+    } catch (error) {
+      return {
+        ok: false,
+        code: "EXECUTOR_UNAVAILABLE",
+        message: `the worker could not run the job: ${(error as Error).message}`,
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const report = async (job: JobRow, outcome: AttemptOutcome) => {
+    if (!outcome.ok && outcome.stop === "LOST") {
+      log("abandoned an attempt another worker owns now", { jobId: job.id, attempt: job.attempt });
+      return;
+    }
+    const written = await persistently(
+      () =>
+        inTransaction(deps.pool, async (tx) => {
+          let after: JobRow | null;
+          if (outcome.ok) {
+            after = await succeedAttempt(tx, job.id, job.attempt, outcome.result);
+          } else {
+            after = await failAttempt(
+              tx,
+              { jobId: job.id, attempt: job.attempt, code: outcome.code, message: outcome.message },
+              settings.backoff,
+            );
+          }
+          if (!after) return false;
+          if (!outcome.ok && isRetryable(outcome.code) && outcome.stop !== "SHUTDOWN")
+            await recordNodeFailure(tx, node.id, settings.breaker);
+          else await recordNodeSuccess(tx, node.id);
+          await wakeScheduler(deps.boss, tx);
+          return true;
+        }),
+      Date.now() + settings.leaseMs,
+      (error) => log("could not record an outcome yet; retrying", { jobId: job.id, error }),
+    );
+    if (written === false) {
+      log("ignored the late outcome of a stale attempt", { jobId: job.id, attempt: job.attempt });
+    }
+  };
+
+  const begin = async (payload: DispatchPayload) => {
+    if (stopping || runs.has(payload.jobId)) return;
+    const job = await transitionJobToRunning(deps.pool, payload, settings.leaseMs);
+    if (!job) return; // cancelled or re-placed since it was queued
+    const controller = new AbortController();
+    const run: Run = { attempt: job.attempt, controller, done: Promise.resolve() };
+    runs.set(job.id, run);
+    run.done = execute(job, controller)
+      .then((outcome) => report(job, outcome))
+      .catch((error: unknown) =>
+        log("a job report failed for good; its lease will expire", { jobId: job.id, error }),
+      )
+      .finally(() => runs.delete(job.id));
+  };
+
+  const workId = await deps.boss.work<DispatchPayload>(
+    queue,
+    {
+      batchSize: settings.batchSize,
+      burstWhenBatchFull: true,
+      pollingIntervalSeconds: 1,
+      notifyPollingIntervalSeconds: 2,
+    },
+    async (messages) => {
+      await Promise.all(messages.map((message) => begin(message.data)));
+    },
+  );
+  await heartbeat();
+
+  return {
+    nodeId: node.id,
+    running: () => runs.size,
+    stop: async () => {
+      stopping = true;
+      await deps.boss.offWork(queue, { id: workId });
+      const all = () => Promise.all([...runs.values()].map((run) => run.done));
+      const grace = new Promise((resolve) => setTimeout(resolve, settings.shutdownGraceMs).unref());
+      await Promise.race([all(), grace]);
+      for (const run of runs.values()) run.controller.abort("SHUTDOWN" satisfies StopReason);
+      await all();
+      clearInterval(heartbeatTimer);
+      unsubscribe();
+      await heartbeatNode(deps.pool, node.id, false).catch(() => {});
+      await executor.close();
+    },
+  };
+}
+
+async function transitionJobToRunning(
+  pool: pg.Pool,
+  payload: DispatchPayload,
+  leaseMs: number,
+): Promise<JobRow | null> {
+  return inTransaction(pool, (tx) =>
+    transitionJob(tx, {
+      jobId: payload.jobId,
+      attempt: payload.attempt,
+      from: ["QUEUED"],
+      to: "RUNNING",
+      set: { startedAt: new Date(), leaseExpiresAt: new Date(Date.now() + leaseMs) },
+    }),
+  );
+}
+
+/** Retries `fn` on errors (a database restarting) until `deadline`, then gives up. */
+async function persistently<T>(
+  fn: () => Promise<T>,
+  deadline: number,
+  onRetry: (error: unknown) => void,
+): Promise<T> {
+  let delay = 100;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (Date.now() + delay > deadline) throw error;
+      onRetry(error);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 2000);
+    }
+  }
+}

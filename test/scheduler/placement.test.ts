@@ -1,0 +1,102 @@
+// Backend rules and least-loaded placement, without a database.
+import { describe, expect, it } from "vitest";
+import type { ExecutorKind } from "../../src/generated/prisma/enums.ts";
+import {
+  type BackendRules,
+  candidateKinds,
+  type Demand,
+  type NodeState,
+  placeJob,
+} from "../../src/scheduler/placement.ts";
+
+const RULES: BackendRules = {
+  defaultBackend: "DOCKER",
+  kubernetesCpuMillisAbove: 8000,
+  kubernetesMemoryMbAbove: 32768,
+};
+const ALL = new Set<ExecutorKind>(["LOCAL", "DOCKER", "KUBERNETES"]);
+
+function node(name: string, kind: ExecutorKind, over: Partial<NodeState> = {}): NodeState {
+  return {
+    id: name,
+    name,
+    kind,
+    cpuMillis: 8000,
+    memoryMb: 16384,
+    gpus: 0,
+    maxJobs: 8,
+    usedCpuMillis: 0,
+    usedMemoryMb: 0,
+    usedGpus: 0,
+    runningJobs: 0,
+    usable: true,
+    probeOnly: false,
+    ...over,
+  };
+}
+const job = (over: Partial<Demand> = {}): Demand => ({
+  cpuMillis: 1000,
+  memoryMb: 1024,
+  gpus: 0,
+  executorPreference: null,
+  ...over,
+});
+
+describe("candidateKinds", () => {
+  it("follows preference, then GPU and size rules, then the default", () => {
+    expect(candidateKinds(job({ executorPreference: "LOCAL" }), RULES, ALL)).toEqual(["LOCAL"]);
+    expect(candidateKinds(job({ gpus: 1 }), RULES, ALL)).toEqual(["KUBERNETES", "DOCKER"]);
+    expect(candidateKinds(job({ cpuMillis: 9000 }), RULES, ALL)).toEqual(["KUBERNETES"]);
+    expect(candidateKinds(job({ memoryMb: 40_000 }), RULES, ALL)).toEqual(["KUBERNETES"]);
+    expect(candidateKinds(job(), RULES, ALL)).toEqual(["DOCKER"]);
+  });
+
+  it("falls back to the kinds present, except for an explicit preference", () => {
+    const localOnly = new Set<ExecutorKind>(["LOCAL"]);
+    expect(candidateKinds(job({ cpuMillis: 9000 }), RULES, localOnly)).toEqual(["LOCAL"]);
+    expect(candidateKinds(job({ executorPreference: "KUBERNETES" }), RULES, localOnly)).toEqual([]);
+  });
+});
+
+describe("placeJob", () => {
+  it("picks the node with the most capacity left after placement", () => {
+    const nodes = [
+      node("busy", "DOCKER", { usedCpuMillis: 6000, usedMemoryMb: 8000, runningJobs: 5 }),
+      node("idle", "DOCKER"),
+      node("half", "DOCKER", { usedCpuMillis: 4000, runningJobs: 4 }),
+    ];
+    const placed = placeJob(job(), nodes, RULES, ALL);
+    expect(placed.ok && placed.node.name).toBe("idle");
+  });
+
+  it("skips unusable and full nodes, and half-open nodes already probing", () => {
+    const nodes = [
+      node("down", "DOCKER", { usable: false }),
+      node("full", "DOCKER", { runningJobs: 8 }),
+      node("probing", "DOCKER", { probeOnly: true, runningJobs: 1 }),
+    ];
+    expect(placeJob(job(), nodes, RULES, ALL)).toEqual({ ok: false, reason: "busy" });
+    const probe = placeJob(job(), [node("probe", "DOCKER", { probeOnly: true })], RULES, ALL);
+    expect(probe.ok && probe.node.name).toBe("probe");
+  });
+
+  it("refuses what no node could ever hold, with the right code", () => {
+    const nodes = [node("d", "DOCKER")];
+    const kinds = new Set<ExecutorKind>(["DOCKER"]);
+    expect(
+      placeJob(job({ cpuMillis: 64_000, executorPreference: "DOCKER" }), nodes, RULES, kinds),
+    ).toMatchObject({ reason: "never", code: "NO_EXECUTOR_AVAILABLE" });
+    expect(placeJob(job({ gpus: 1 }), nodes, RULES, kinds)).toMatchObject({
+      reason: "never",
+      code: "GPU_NOT_AVAILABLE",
+    });
+    // With no node registered at all, the job waits for one.
+    expect(placeJob(job(), [], RULES, new Set())).toEqual({ ok: false, reason: "busy" });
+  });
+
+  it("sends GPU jobs only to nodes with GPUs", () => {
+    const nodes = [node("cpu-only", "DOCKER"), node("gpu", "DOCKER", { gpus: 2 })];
+    const placed = placeJob(job({ gpus: 1 }), nodes, RULES, new Set<ExecutorKind>(["DOCKER"]));
+    expect(placed.ok && placed.node.name).toBe("gpu");
+  });
+});

@@ -20,6 +20,11 @@ export async function startBoss(options: BossOptions): Promise<PgBoss> {
   });
   boss.on("error", options.onError);
   await boss.start();
-  await boss.createQueue(SCHEDULER_WAKE_QUEUE, { policy: "short", notify: true });
+  // Wake-ups carry no data worth keeping once taken.
+  await boss.createQueue(SCHEDULER_WAKE_QUEUE, {
+    notify: true,
+    retryLimit: 0,
+    deleteAfterSeconds: 60,
+  });
   return boss;
 }

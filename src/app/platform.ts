@@ -102,6 +102,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       const scheduler = await startScheduler({
         pool: db.pool,
         boss,
+        events,
         settings: schedulerSettingsOf(config),
         log: pipelineLog,
       });

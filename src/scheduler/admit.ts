@@ -1,10 +1,11 @@
 // Writes an admission plan in the pass's transaction: the admitted jobs become QUEUED on
-// their node as a new attempt (the fencing token the worker must quote), the nodes' booked
-// capacity grows, each job gets its event, and the node queues get their messages — all
+// their node as a new attempt (the fencing token the worker must quote), their tenants'
+// waiting counts shrink, each job gets its event, and the node queues get their messages — all
 // in set-based statements, so a pass of hundreds of jobs costs a handful of round trips.
 import { publishMany } from "../db/pubsub.ts";
 import type { Sql } from "../db/sql.ts";
 import { type Boss, bossDb, type DispatchPayload, nodeQueue } from "../domain/jobs/queues.ts";
+import { admitWaiting } from "../domain/jobs/submission-counters.ts";
 import { jobStateEvents, transitionJob } from "../domain/jobs/transitions.ts";
 import type { ExecutorKind, JobState } from "../generated/prisma/enums.ts";
 import type { Admission, Refusal } from "./fair-share.ts";
@@ -14,9 +15,6 @@ interface QueuedRow {
   tenantId: string;
   attempt: number;
   executorNodeId: string;
-  cpuMillis: number;
-  memoryMb: number;
-  gpus: number;
   state: JobState;
   errorCode: string | null;
 }
@@ -40,8 +38,7 @@ export async function writeAdmissions(
        "notBefore" = NULL, "errorCode" = NULL, "errorMessage" = NULL
      FROM unnest($1::uuid[], $2::uuid[], $3::"ExecutorKind"[]) AS p(job, node, kind)
      WHERE j.id = p.job AND j.state = 'PENDING'
-     RETURNING j.id, j."tenantId", j.attempt, j."executorNodeId", j."cpuMillis", j."memoryMb",
-       j.gpus, j.state, j."errorCode"`,
+     RETURNING j.id, j."tenantId", j.attempt, j."executorNodeId", j.state, j."errorCode"`,
     [
       admitted.map((a) => a.job.id),
       admitted.map((a) => a.node.id),
@@ -57,7 +54,10 @@ export async function writeAdmissions(
      FROM unnest($1::uuid[], $2::int[], $3::text[]) AS e(id, attempt, node)`,
     [rows.map((r) => r.id), rows.map((r) => r.attempt), rows.map((r) => r.executorNodeId)],
   );
-  await bookCapacity(tx, rows);
+  await admitWaiting(
+    tx,
+    rows.map((row) => row.tenantId),
+  );
   await publishMany(
     tx,
     rows.flatMap((row) => jobStateEvents(row, "PENDING")),
@@ -76,25 +76,6 @@ export async function writeAdmissions(
     );
   }
   return rows.length;
-}
-
-async function bookCapacity(tx: Sql, rows: readonly QueuedRow[]): Promise<void> {
-  await tx.query(
-    `UPDATE "ExecutorNode" AS n SET
-       "usedCpuMillis" = n."usedCpuMillis" + b.cpu, "usedMemoryMb" = n."usedMemoryMb" + b.mem,
-       "usedGpus" = n."usedGpus" + b.gpu, "runningJobs" = n."runningJobs" + b.jobs
-     FROM (SELECT node, sum(cpu)::int AS cpu, sum(mem)::int AS mem, sum(gpu)::int AS gpu,
-                  count(*)::int AS jobs
-           FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[]) AS r(node, cpu, mem, gpu)
-           GROUP BY node) AS b
-     WHERE n.id = b.node`,
-    [
-      rows.map((r) => r.executorNodeId),
-      rows.map((r) => r.cpuMillis),
-      rows.map((r) => r.memoryMb),
-      rows.map((r) => r.gpus),
-    ],
-  );
 }
 
 /** Jobs that can never run as things stand end FAILED now rather than wait forever. */

@@ -5,8 +5,10 @@
 // wake-up queue (a submission, a finished job), and by a timer for backoffs and leases.
 import type pg from "pg";
 import type { PgBoss } from "pg-boss";
+import type { Subscriber } from "../db/pubsub.ts";
 import { inTransaction } from "../db/sql.ts";
 import { SCHEDULER_WAKE_QUEUE } from "../domain/jobs/queues.ts";
+import type { JobStateEvent } from "../domain/jobs/transitions.ts";
 import { writeAdmissions, writeRefusals } from "./admit.ts";
 import { planAdmissions } from "./fair-share.ts";
 import type { BackendRules } from "./placement.ts";
@@ -37,6 +39,8 @@ export interface PassReport {
 export interface SchedulerDeps {
   pool: pg.Pool;
   boss: PgBoss;
+  /** Job state events: a finished or re-queued job frees or needs capacity, so a pass runs. */
+  events: Subscriber;
   settings: SchedulerSettings;
   log: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -97,11 +101,15 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
     });
   };
 
+  const unsubscribe = deps.events.on("tenant-jobs", undefined, (event) => {
+    const { state } = event.data as JobStateEvent;
+    if (state !== "QUEUED" && state !== "RUNNING") wake();
+  });
   const timer = setInterval(wake, deps.settings.tickMs);
   timer.unref();
   const workId = await deps.boss.work(
     SCHEDULER_WAKE_QUEUE,
-    { batchSize: 100, notifyPollingIntervalSeconds: 5, pollingIntervalSeconds: 1 },
+    { batchSize: 1000, notifyPollingIntervalSeconds: 5, pollingIntervalSeconds: 1 },
     async () => wake(),
   );
   wake();
@@ -112,6 +120,7 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
     stop: async () => {
       stopped = true;
       clearInterval(timer);
+      unsubscribe();
       await deps.boss.offWork(SCHEDULER_WAKE_QUEUE, { id: workId });
       await running;
     },

@@ -2,6 +2,7 @@
 // waiting (its quota, weight and current usage), and the head of each such tenant's queue.
 // Read inside the pass's transaction, under the scheduler lock.
 import type { Sql } from "../db/sql.ts";
+import { nodesWithLoad } from "../domain/executors/nodes.ts";
 import type { ExecutorKind } from "../generated/prisma/enums.ts";
 import type { PendingJob, TenantState } from "./fair-share.ts";
 import type { NodeState } from "./placement.ts";
@@ -64,17 +65,22 @@ interface TenantRow {
 }
 
 async function loadNodes(tx: Sql, settings: SnapshotSettings): Promise<NodeState[]> {
-  const { rows } = await tx.query<NodeState & { breakerOpen: boolean; halfOpen: boolean }>(
-    `SELECT id, name, kind, "cpuMillis", "memoryMb", gpus, "maxJobs", "usedCpuMillis",
-            "usedMemoryMb", "usedGpus", "runningJobs",
+  const nodes = await nodesWithLoad(tx);
+  const { rows } = await tx.query<{ id: string; usable: boolean; probeOnly: boolean }>(
+    `SELECT id,
             (status = 'ACTIVE' AND healthy
               AND "lastHeartbeatAt" > now() - make_interval(secs => $1::float8 / 1000)
               AND ("circuitOpenUntil" IS NULL OR "circuitOpenUntil" <= now())) AS usable,
-            ("consecutiveFailures" >= $2 AND "circuitOpenUntil" <= now()) AS "probeOnly"
-     FROM "ExecutorNode" ORDER BY name`,
+            COALESCE("consecutiveFailures" >= $2 AND "circuitOpenUntil" <= now(), false) AS "probeOnly"
+     FROM "ExecutorNode"`,
     [settings.heartbeatTimeoutMs, settings.breakerFailures],
   );
-  return rows.map((row) => ({ ...row, probeOnly: row.probeOnly === true }));
+  const state = new Map(rows.map((row) => [row.id, row]));
+  return nodes.map((node) => ({
+    ...node,
+    usable: state.get(node.id)?.usable === true,
+    probeOnly: state.get(node.id)?.probeOnly === true,
+  }));
 }
 
 /** Each tenant's next waiting jobs, at most what its concurrency quota could take now. */

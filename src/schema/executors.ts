@@ -1,7 +1,7 @@
 // Executor nodes: capacity, load, health and breaker state for every caller; drain and
 // resume for platform admins.
 import { drainExecutor, listExecutors, resumeExecutor } from "../domain/executors/admin.ts";
-import type { NodeRow } from "../domain/executors/nodes.ts";
+import type { NodeWithLoad } from "../domain/executors/nodes.ts";
 import { formatCpu, formatMemory } from "../domain/jobs/resources.ts";
 import { builder } from "./builder.ts";
 import { ExecutorKind } from "./jobs.ts";
@@ -24,7 +24,7 @@ const CircuitState = builder.enumType("CircuitState", {
 /** A node that missed this many seconds of heartbeats is shown (and treated) as down. */
 const HEARTBEAT_TIMEOUT_MS = 15_000;
 
-function circuitOf(node: NodeRow, now: number): "CLOSED" | "OPEN" | "HALF_OPEN" {
+function circuitOf(node: NodeWithLoad, now: number): "CLOSED" | "OPEN" | "HALF_OPEN" {
   if (node.circuitOpenUntil && node.circuitOpenUntil.getTime() > now) return "OPEN";
   return node.circuitOpenUntil ? "HALF_OPEN" : "CLOSED";
 }
@@ -44,7 +44,7 @@ const Capacity = builder
     }),
   });
 
-const ExecutorNode = builder.objectRef<NodeRow>("ExecutorNode").implement({
+const ExecutorNode = builder.objectRef<NodeWithLoad>("ExecutorNode").implement({
   description: "A machine (or cluster) that runs jobs, as its worker last reported it",
   fields: (t) => ({
     id: t.exposeID("id"),

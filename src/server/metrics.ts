@@ -2,6 +2,7 @@
 // and how loaded each executor node is. Read from Postgres at scrape time, so every API
 // process reports the same platform-wide figures.
 import type { Database } from "../db/database.ts";
+import { nodesWithLoad } from "../domain/executors/nodes.ts";
 
 const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
 
@@ -12,23 +13,14 @@ export async function renderMetrics(db: Database): Promise<string> {
   );
   lines.push("# HELP autoscorer_jobs Jobs by state", "# TYPE autoscorer_jobs gauge");
   for (const row of jobs.rows) lines.push(`autoscorer_jobs{state="${row.state}"} ${row.count}`);
-  const nodes = await db.pool.query<{
-    name: string;
-    kind: string;
-    running: number;
-    max: number;
-    healthy: boolean;
-  }>(
-    `SELECT name, kind::text AS kind, "runningJobs" AS running, "maxJobs" AS max, healthy
-       FROM "ExecutorNode"`,
-  );
+  const nodes = { rows: await nodesWithLoad(db.pool) };
   lines.push(
     "# HELP autoscorer_executor_running_jobs Jobs placed on each executor node",
     "# TYPE autoscorer_executor_running_jobs gauge",
   );
   for (const n of nodes.rows) {
     const labels = `node="${escapeLabel(n.name)}",kind="${n.kind}"`;
-    lines.push(`autoscorer_executor_running_jobs{${labels}} ${n.running}`);
+    lines.push(`autoscorer_executor_running_jobs{${labels}} ${n.runningJobs}`);
   }
   lines.push(
     "# HELP autoscorer_executor_healthy 1 when the node is healthy",

@@ -21,7 +21,7 @@ import { resolveInputDir } from "../domain/jobs/input-location.ts";
 import type { JobRow } from "../domain/jobs/job-row.ts";
 import { type DispatchPayload, nodeQueue, wakeScheduler } from "../domain/jobs/queues.ts";
 import { type BackoffSettings, isRetryable } from "../domain/jobs/retry-policy.ts";
-import { transitionJob } from "../domain/jobs/transitions.ts";
+import { startAttempts } from "../domain/jobs/start.ts";
 import type { Executor } from "../executors/types.ts";
 import type { ScorerLookup } from "../scorers/index.ts";
 import { renewLeases } from "./leases.ts";
@@ -110,13 +110,23 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       run.controller.abort("CANCELLED" satisfies StopReason);
   });
 
+  // A success closes the node's breaker; written once per heartbeat, not once per job.
+  let succeededSinceBeat = true;
   const heartbeat = async () => {
     try {
       const health = await executor.health();
       await heartbeatNode(deps.pool, node.id, health.healthy && !stopping);
+      if (succeededSinceBeat) {
+        succeededSinceBeat = false;
+        await recordNodeSuccess(deps.pool, node.id);
+      }
       const attempts = [...runs].map(([jobId, run]) => ({ jobId, attempt: run.attempt }));
       const { held } = await renewLeases(deps.pool, attempts, settings.leaseMs);
-      for (const [jobId, run] of runs) {
+      // Judge only the attempts this renewal asked about: runs launched while it was in
+      // flight were not in it, and are not lost.
+      for (const { jobId, attempt } of attempts) {
+        const run = runs.get(jobId);
+        if (!run || run.attempt !== attempt) continue;
         if (!held.has(jobId)) run.controller.abort("LOST" satisfies StopReason);
         else if (held.get(jobId)) run.controller.abort("CANCELLED" satisfies StopReason);
       }
@@ -193,10 +203,12 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
             );
           }
           if (!after) return false;
-          if (!outcome.ok && isRetryable(outcome.code) && outcome.stop !== "SHUTDOWN")
+          if (!outcome.ok && isRetryable(outcome.code) && outcome.stop !== "SHUTDOWN") {
             await recordNodeFailure(tx, node.id, settings.breaker);
-          else await recordNodeSuccess(tx, node.id);
-          await wakeScheduler(deps.boss, tx);
+          } else {
+            succeededSinceBeat = true;
+          }
+          // No wake-up message: the scheduler hears this job's state event and runs a pass.
           return true;
         }),
       Date.now() + settings.leaseMs,
@@ -207,10 +219,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     }
   };
 
-  const begin = async (payload: DispatchPayload) => {
-    if (stopping || runs.has(payload.jobId)) return;
-    const job = await transitionJobToRunning(deps.pool, payload, settings.leaseMs);
-    if (!job) return; // cancelled or re-placed since it was queued
+  const launch = (job: JobRow) => {
     const controller = new AbortController();
     const run: Run = { attempt: job.attempt, controller, done: Promise.resolve() };
     runs.set(job.id, run);
@@ -222,6 +231,16 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       .finally(() => runs.delete(job.id));
   };
 
+  const begin = async (payloads: DispatchPayload[]) => {
+    const fresh = payloads.filter((p) => !runs.has(p.jobId));
+    if (stopping || fresh.length === 0) return;
+    // Attempts cancelled or re-placed since they were queued are simply not started.
+    const started = await inTransaction(deps.pool, (tx) =>
+      startAttempts(tx, fresh, settings.leaseMs),
+    );
+    for (const job of started) launch(job);
+  };
+
   const workId = await deps.boss.work<DispatchPayload>(
     queue,
     {
@@ -230,9 +249,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       pollingIntervalSeconds: 1,
       notifyPollingIntervalSeconds: 2,
     },
-    async (messages) => {
-      await Promise.all(messages.map((message) => begin(message.data)));
-    },
+    async (messages) => begin(messages.map((message) => message.data)),
   );
   await heartbeat();
 
@@ -253,22 +270,6 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       await executor.close();
     },
   };
-}
-
-async function transitionJobToRunning(
-  pool: pg.Pool,
-  payload: DispatchPayload,
-  leaseMs: number,
-): Promise<JobRow | null> {
-  return inTransaction(pool, (tx) =>
-    transitionJob(tx, {
-      jobId: payload.jobId,
-      attempt: payload.attempt,
-      from: ["QUEUED"],
-      to: "RUNNING",
-      set: { startedAt: new Date(), leaseExpiresAt: new Date(Date.now() + leaseMs) },
-    }),
-  );
 }
 
 /** Retries `fn` on errors (a database restarting) until `deadline`, then gives up. */

@@ -45,7 +45,9 @@ describe("migrations match schema.prisma", () => {
 
   it("has every enum with exactly the schema's values", async () => {
     const { rows } = await client.query<{ name: string; value: string }>(
+      // Ours only: pg-boss keeps its own enums in its own schema.
       `SELECT t.typname AS name, e.enumlabel AS value FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid
+        JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public'
         ORDER BY t.typname, e.enumsortorder`,
     );
     const actual: Record<string, string[]> = {};

@@ -46,11 +46,12 @@ export interface TestApiOptions {
   maxBodyBytes?: number;
   /** Wire job submission: start pg-boss on the test database. */
   jobs?: boolean;
+  poolSize?: number;
 }
 
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
   const testDb = await createTestDatabase();
-  const db = connectDatabase(testDb.url, { poolSize: 5 });
+  const db = connectDatabase(testDb.url, { poolSize: options.poolSize ?? 5 });
   const events = createSubscriber(testDb.url);
   await events.ready();
   await ensureBootstrapAdmin(db, ADMIN_KEY);

@@ -1,7 +1,9 @@
 // cancelJob and retryJob in every state, through the API, with their bookkeeping:
 // refunds follow the competition's counting rule, and refusals change nothing.
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inTransaction } from "../../src/db/sql.ts";
+import { nodesWithLoad } from "../../src/domain/executors/nodes.ts";
 import type { CancelRequest } from "../../src/domain/jobs/cancel.ts";
 import { transitionJob } from "../../src/domain/jobs/transitions.ts";
 import type { JobState } from "../../src/generated/prisma/enums.ts";
@@ -69,21 +71,24 @@ describe("cancelJob", () => {
   it("cancels a QUEUED job and releases what it held on its node", async () => {
     const id = await newJob();
     const { rows } = await api.db.pool.query<{ id: string }>(
-      `INSERT INTO "ExecutorNode" (id, name, kind, "cpuMillis", "memoryMb", "maxJobs",
-         "usedCpuMillis", "usedMemoryMb", "runningJobs")
-       VALUES (gen_random_uuid(), 'node-a', 'LOCAL', 4000, 8192, 4, 1000, 1024, 1) RETURNING id`,
+      `INSERT INTO "ExecutorNode" (id, name, kind, "cpuMillis", "memoryMb", "maxJobs")
+       VALUES (gen_random_uuid(), 'node-a', 'LOCAL', 4000, 8192, 4) RETURNING id`,
     );
-    const nodeId = rows[0]?.id;
+    const nodeId = rows[0]?.id as string;
     await api.db.pool.query(
       `UPDATE "Job" SET state = 'QUEUED', "executorNodeId" = $2 WHERE id = $1`,
       [id, nodeId],
     );
+    expect((await nodesWithLoad(api.db.pool, nodeId))[0]).toMatchObject({
+      runningJobs: 1,
+      usedCpuMillis: 1000,
+    });
     expect(await jobAction(api, "cancelJob", id, member)).toMatchObject({ state: "CANCELLED" });
-    const node = await api.db.pool.query(
-      `SELECT "usedCpuMillis", "usedMemoryMb", "runningJobs" FROM "ExecutorNode" WHERE id = $1`,
-      [nodeId],
-    );
-    expect(node.rows[0]).toEqual({ usedCpuMillis: 0, usedMemoryMb: 0, runningJobs: 0 });
+    expect((await nodesWithLoad(api.db.pool, nodeId))[0]).toMatchObject({
+      usedCpuMillis: 0,
+      usedMemoryMb: 0,
+      runningJobs: 0,
+    });
   });
 
   it("asks the worker of a RUNNING job to stop, and tells it at once", async () => {

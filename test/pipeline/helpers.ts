@@ -55,24 +55,39 @@ export const GT = "id,label\n1,a\n2,b\n3,a\n4,b\n";
 export const PRED = "id,label\n1,a\n2,b\n3,b\n4,b\n";
 
 export async function startTestPipeline(
-  options: { scheduler?: boolean; settings?: Partial<SchedulerSettings> } = {},
+  options: { scheduler?: boolean; settings?: Partial<SchedulerSettings>; leaseMs?: number } = {},
 ): Promise<TestPipeline> {
-  const api = await startTestApi({ jobs: true });
+  // Workers, scheduler and API share one pool here; too small a pool would starve leases.
+  const api = await startTestApi({ jobs: true, poolSize: 20 });
+  const leaseMs = options.leaseMs ?? LEASE_MS;
   const boss = api.boss;
   if (!boss) throw new Error("pg-boss did not start");
   const scorers = await createScorerRegistry({ watch: false });
   const workspaceRoot = mkdtempSync(path.join(os.tmpdir(), "autoscorer-ws-"));
-  const settings = schedulerSettings(options.settings);
+  const settings = schedulerSettings({ dispatchTimeoutMs: leaseMs, ...options.settings });
   const scheduler =
     options.scheduler === false
       ? null
-      : await startScheduler({ pool: api.db.pool, boss, settings, log: () => {} });
+      : await startScheduler({
+          pool: api.db.pool,
+          boss,
+          events: api.events,
+          settings,
+          log: (message, fields) => {
+            if (process.env.DEBUG_PIPELINE)
+              console.error(
+                "scheduler",
+                message,
+                JSON.stringify(fields, (_k, v) => (v instanceof Error ? v.message : v)),
+              );
+          },
+        });
   const workers: Worker[] = [];
 
   const workerSettings = (name: string): WorkerSettings => ({
     name,
-    leaseMs: LEASE_MS,
-    heartbeatMs: 500,
+    leaseMs,
+    heartbeatMs: Math.min(500, leaseMs / 3),
     workspaceRoot,
     inputRoot: api.inputRoot,
     backoff: settings.reaper.backoff,
@@ -98,7 +113,14 @@ export async function startTestPipeline(
         }),
         scorers,
         settings: workerSettings(name),
-        log: () => {},
+        log: (message, fields) => {
+          if (process.env.DEBUG_PIPELINE)
+            console.error(
+              name,
+              message,
+              JSON.stringify(fields, (_k, v) => (v instanceof Error ? v.message : v)),
+            );
+        },
       });
       workers.push(worker);
       return worker;

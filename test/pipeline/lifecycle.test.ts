@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { heartbeatNode, registerNode } from "../../src/domain/executors/nodes.ts";
+import { heartbeatNode, nodesWithLoad, registerNode } from "../../src/domain/executors/nodes.ts";
 import { createKey, createTenant } from "../helpers/fixtures.ts";
 import { jobAction, type Outcome, submit } from "../jobs/helpers.ts";
 import { startTestPipeline, type TestPipeline } from "./helpers.ts";
@@ -73,10 +73,8 @@ describe("a job's life", () => {
     });
     expect(existsSync(path.join(workspace, "output", "result.json"))).toBe(true);
     // The node's capacity is given back.
-    const { rows: nodes } = await p.api.db.pool.query(
-      `SELECT "runningJobs", "usedCpuMillis" FROM "ExecutorNode" WHERE name = 'node-a'`,
-    );
-    expect(nodes[0]).toEqual({ runningJobs: 0, usedCpuMillis: 0 });
+    const [node] = (await nodesWithLoad(p.api.db.pool)).filter((n) => n.name === "node-a");
+    expect(node).toMatchObject({ runningJobs: 0, usedCpuMillis: 0 });
   });
 
   it("runs the inference stage before scoring, with its log captured", async () => {

@@ -7,12 +7,11 @@ import { recordAuditSql } from "../audit.ts";
 import type { DomainContext } from "../context.ts";
 import { InvalidStateError, NotFoundError } from "../errors.ts";
 import { requireAuthenticated, requirePlatformAdmin } from "../principal.ts";
-import type { NodeRow } from "./nodes.ts";
+import { type NodeRow, type NodeWithLoad, nodesWithLoad } from "./nodes.ts";
 
-export async function listExecutors(ctx: DomainContext): Promise<NodeRow[]> {
+export async function listExecutors(ctx: DomainContext): Promise<NodeWithLoad[]> {
   requireAuthenticated(ctx.actor);
-  const { rows } = await ctx.db.pool.query<NodeRow>(`SELECT * FROM "ExecutorNode" ORDER BY name`);
-  return rows;
+  return nodesWithLoad(ctx.db.pool);
 }
 
 /** DRAINING: the node finishes what it runs and gets nothing new. */
@@ -24,7 +23,7 @@ async function setStatus(
   ctx: DomainContext,
   name: string,
   status: ExecutorStatus,
-): Promise<NodeRow> {
+): Promise<NodeWithLoad> {
   requirePlatformAdmin(ctx.actor);
   return inTransaction(ctx.db.pool, async (tx) => {
     const { rows } = await tx.query<NodeRow>(
@@ -36,10 +35,10 @@ async function setStatus(
     if (before.status === status) {
       throw new InvalidStateError(`executor ${name} is already ${status}`, { status });
     }
-    const { rows: updated } = await tx.query<NodeRow>(
-      `UPDATE "ExecutorNode" SET status = $2::"ExecutorStatus" WHERE id = $1 RETURNING *`,
-      [before.id, status],
-    );
+    await tx.query(`UPDATE "ExecutorNode" SET status = $2::"ExecutorStatus" WHERE id = $1`, [
+      before.id,
+      status,
+    ]);
     await recordAuditSql(tx, ctx, {
       action: status === "DRAINING" ? "executor.drain" : "executor.resume",
       targetType: "ExecutorNode",
@@ -47,6 +46,6 @@ async function setStatus(
       before: { status: before.status },
       after: { status },
     });
-    return updated[0] as NodeRow;
+    return (await nodesWithLoad(tx, before.id))[0] as NodeWithLoad;
   });
 }

@@ -14,10 +14,6 @@ export interface NodeRow {
   memoryMb: number;
   gpus: number;
   maxJobs: number;
-  usedCpuMillis: number;
-  usedMemoryMb: number;
-  usedGpus: number;
-  runningJobs: number;
   healthy: boolean;
   consecutiveFailures: number;
   circuitOpenUntil: Date | null;
@@ -56,25 +52,36 @@ export async function registerNode(
       JSON.stringify(node.labels ?? {}),
     ],
   );
-  const row = rows[0] as NodeRow;
-  await reconcileUsage(tx, row.id);
-  return row;
+  return rows[0] as NodeRow;
+}
+
+/** A node with what the jobs placed on it (QUEUED or RUNNING) hold right now. */
+export interface NodeWithLoad extends NodeRow {
+  usedCpuMillis: number;
+  usedMemoryMb: number;
+  usedGpus: number;
+  runningJobs: number;
 }
 
 /**
- * Recomputes what is booked on a node from the jobs actually placed there, so a crash
- * between a job's end and its capacity release can never leak capacity for good.
+ * Nodes and their load, summed from the placed jobs themselves: no counter on the node row
+ * to keep in step (a crash between a job's end and a counter update could leak capacity),
+ * and no row every job start and finish would have to lock.
  */
-export async function reconcileUsage(tx: Sql, nodeId: string): Promise<void> {
-  await tx.query(
-    `UPDATE "ExecutorNode" AS n SET "usedCpuMillis" = u.cpu, "usedMemoryMb" = u.mem,
-       "usedGpus" = u.gpu, "runningJobs" = u.jobs
-     FROM (SELECT COALESCE(sum("cpuMillis"), 0)::int AS cpu, COALESCE(sum("memoryMb"), 0)::int AS mem,
-                  COALESCE(sum(gpus), 0)::int AS gpu, count(*)::int AS jobs
-           FROM "Job" WHERE "executorNodeId" = $1 AND state IN ('QUEUED', 'RUNNING')) AS u
-     WHERE n.id = $1`,
-    [nodeId],
+export async function nodesWithLoad(sql: Sql, nodeId?: string): Promise<NodeWithLoad[]> {
+  const { rows } = await sql.query<NodeWithLoad>(
+    `SELECT n.*, COALESCE(u.cpu, 0)::int AS "usedCpuMillis", COALESCE(u.mem, 0)::int AS "usedMemoryMb",
+            COALESCE(u.gpu, 0)::int AS "usedGpus", COALESCE(u.jobs, 0)::int AS "runningJobs"
+     FROM "ExecutorNode" n
+     LEFT JOIN (SELECT "executorNodeId" AS node, sum("cpuMillis") AS cpu, sum("memoryMb") AS mem,
+                       sum(gpus) AS gpu, count(*) AS jobs
+                FROM "Job" WHERE state IN ('QUEUED', 'RUNNING') GROUP BY "executorNodeId") u
+       ON u.node = n.id
+     WHERE $1::uuid IS NULL OR n.id = $1::uuid
+     ORDER BY n.name`,
+    [nodeId ?? null],
   );
+  return rows;
 }
 
 /** Records that the node is alive and whether its executor reports itself healthy. */

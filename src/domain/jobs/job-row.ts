@@ -43,7 +43,4 @@ export const TERMINAL_STATES: readonly JobState[] = [
   "CANCELLED",
 ];
 
-/** States in which a job holds capacity reserved on an executor node. */
-export const PLACED_STATES: readonly JobState[] = ["QUEUED", "RUNNING"];
-
 export const isTerminal = (state: JobState): boolean => TERMINAL_STATES.includes(state);

@@ -5,10 +5,12 @@ import type { Db, PgBoss } from "pg-boss";
 import type { Sql } from "../../db/sql.ts";
 
 /**
- * Wakes the scheduler for an admission pass. Policy "short" keeps at most one waiting
- * wake-up, so a burst of submissions costs the scheduler one pass, not one per job.
+ * Wakes the scheduler for an admission pass: one message per submission or finished job,
+ * taken in large batches, so a burst costs a pass per batch, not per job. Not a singleton
+ * ("short") queue: a second insert of a singleton key waits for the first transaction to
+ * commit, which would make every submission on the platform wait for the one before it.
  */
-export const SCHEDULER_WAKE_QUEUE = "scheduler-wake";
+export const SCHEDULER_WAKE_QUEUE = "scheduler-wakeups";
 
 /** One queue per executor node: the scheduler places a job, the node's worker runs it. */
 export const nodeQueue = (nodeId: string): string => `executor-${nodeId}`;

@@ -42,8 +42,13 @@ interface Counter {
   label: string;
 }
 
-/** States in which a job waits for a run and counts against maxQueuedJobs. */
-export const WAITING_STATES: readonly JobState[] = ["PENDING", "QUEUED"];
+/**
+ * States in which a job waits for admission and counts against maxQueuedJobs. QUEUED is
+ * not one: a queued job already holds its share of the concurrency quota, and leaving it
+ * out keeps this counter out of every worker transaction (a hot row there would serialise
+ * every job start and finish of a tenant).
+ */
+export const WAITING_STATES: readonly JobState[] = ["PENDING"];
 
 /** UTC calendar day of `at` as YYYY-MM-DD. */
 export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
@@ -98,15 +103,27 @@ const sortedByScope = (counters: Counter[]): Counter[] =>
 
 /**
  * Charges one submission on `at`'s day; throws DAILY_LIMIT_REACHED when a limit is hit
- * (the caller's transaction then rolls back, taking the increment with it).
+ * (the caller's transaction then rolls back, taking the increment with it). With
+ * `maxWaiting`, the job also joins the tenant's waiting count in the same statement, and
+ * QUOTA_EXCEEDED is thrown above it: one round trip while the counter rows are locked.
  */
 export async function chargeSubmission(
   tx: Sql,
   target: ChargeTarget,
   limits: Limits,
   at: Date,
+  maxWaiting?: number,
 ): Promise<void> {
-  const counters = countersFor(target, utcDay(at), limits);
+  const waiting: Counter = {
+    scope: queuedScope(target.tenantId),
+    day: TOTAL_DAY,
+    limit: null,
+    label: "",
+  };
+  const counters = sortedByScope([
+    ...countersFor(target, utcDay(at), limits),
+    ...(maxWaiting === undefined ? [] : [waiting]),
+  ]);
   const { rows } = await tx.query<{ scope: string; count: number }>(
     `INSERT INTO "SubmissionCounter" (scope, day, count)
      SELECT scope, day, 1 FROM unnest($1::text[], $2::date[]) AS c(scope, day)
@@ -114,6 +131,9 @@ export async function chargeSubmission(
      RETURNING scope, count`,
     [counters.map((c) => c.scope), counters.map((c) => c.day)],
   );
+  if (maxWaiting !== undefined) {
+    ensureWaitingWithin(rows.find((row) => row.scope === waiting.scope)?.count ?? 0, maxWaiting);
+  }
   for (const counter of counters) {
     const count = rows.find((row) => row.scope === counter.scope)?.count ?? 0;
     if (counter.limit !== null && count > counter.limit) {
@@ -150,6 +170,17 @@ export async function adjustWaiting(tx: Sql, tenantId: string, delta: number): P
     [queuedScope(tenantId), TOTAL_DAY, delta],
   );
   return rows[0]?.count ?? 0;
+}
+
+/** Takes admitted jobs off their tenants' waiting counters, one statement for a whole pass. */
+export async function admitWaiting(tx: Sql, tenantIds: readonly string[]): Promise<void> {
+  if (tenantIds.length === 0) return;
+  await tx.query(
+    `UPDATE "SubmissionCounter" AS c SET count = GREATEST(c.count - a.n, 0)
+     FROM (SELECT scope, count(*)::int AS n FROM unnest($1::text[]) AS scope GROUP BY scope) AS a
+     WHERE c.scope = a.scope AND c.day = $2::date`,
+    [tenantIds.map(queuedScope), TOTAL_DAY],
+  );
 }
 
 /** Throws QUOTA_EXCEEDED when `waiting` (after adding a job) is above maxQueuedJobs. */

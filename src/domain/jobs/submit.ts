@@ -12,12 +12,7 @@ import { resolveInputDir } from "./input-location.ts";
 import type { JobRow } from "./job-row.ts";
 import { wakeScheduler } from "./queues.ts";
 import { DEFAULT_TIME_LIMIT_SEC, type NormalizedSpec, normalizeSpec } from "./spec.ts";
-import {
-  adjustWaiting,
-  chargeSubmission,
-  ensureWaitingWithin,
-  utcDay,
-} from "./submission-counters.ts";
+import { chargeSubmission, utcDay } from "./submission-counters.ts";
 import {
   type PhaseRules,
   submissionPhase,
@@ -63,18 +58,6 @@ export async function submitJob(ctx: DomainContext, input: unknown): Promise<Job
     });
     if (!job) return sameJobAgain(tx, tenant.id, spec, scorer);
 
-    // Counters last: their row locks serialise a tenant's submissions, so hold them briefly.
-    await chargeSubmission(
-      tx,
-      { tenantId: tenant.id, phaseId: phase?.phaseId ?? null },
-      {
-        tenantPerDay: tenant.submissionsPerDay,
-        phasePerDay: phase?.dailyLimit ?? null,
-        phaseTotal: phase?.totalLimit ?? null,
-      },
-      now,
-    );
-    ensureWaitingWithin(await adjustWaiting(tx, tenant.id, 1), tenant.maxQueuedJobs);
     await tx.query(
       `INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", message)
        VALUES ($1, 0, NULL, 'PENDING', 'submitted')`,
@@ -89,6 +72,19 @@ export async function submitJob(ctx: DomainContext, input: unknown): Promise<Job
     });
     await publishJobState(tx, job, null);
     await wakeScheduler(settings.boss, tx);
+    // Counters last: their row locks serialise a tenant's submissions until commit, so they
+    // are taken when nothing but the commit is left to do.
+    await chargeSubmission(
+      tx,
+      { tenantId: tenant.id, phaseId: phase?.phaseId ?? null },
+      {
+        tenantPerDay: tenant.submissionsPerDay,
+        phasePerDay: phase?.dailyLimit ?? null,
+        phaseTotal: phase?.totalLimit ?? null,
+      },
+      now,
+      tenant.maxQueuedJobs,
+    );
     return job;
   });
 }

@@ -1,13 +1,14 @@
 // The one way a job changes state. Every move is conditional on the state (and, for a
 // worker, the attempt) it expects, so two processes racing on one job cannot both win; and
-// each move does its bookkeeping in the same transaction: a job event, capacity given back
-// to the node, the tenant's waiting-jobs count, a refunded submission, and the events
-// subscribers see after commit.
+// each move does its bookkeeping in the same transaction: a job event, the tenant's
+// waiting-jobs count, a refunded submission, and the events subscribers see after commit.
+// Node capacity is not booked here: the scheduler sums it from the placed jobs themselves,
+// so no job start or finish has to update a node row every other job also updates.
 
 import { type EventEnvelope, publishMany } from "../../db/pubsub.ts";
 import type { Sql } from "../../db/sql.ts";
 import type { JobState } from "../../generated/prisma/enums.ts";
-import { isTerminal, type JobRow, PLACED_STATES } from "./job-row.ts";
+import { isTerminal, type JobRow } from "./job-row.ts";
 import {
   adjustWaiting,
   DEFAULT_COUNTED_STATES,
@@ -54,7 +55,6 @@ export interface JobStateEvent {
 
 type TransitionedRow = JobRow & {
   previousState: JobState;
-  previousNodeId: string | null;
   countedStates: JobState[] | null;
 };
 
@@ -88,10 +88,10 @@ export async function transitionJob(tx: Sql, request: TransitionRequest): Promis
     `UPDATE "Job" AS j
      SET state = $2::"JobState", "errorCode" = $5, "errorMessage" = $6
          ${assignments.map((a) => `, ${a}`).join("")}
-     FROM (SELECT id, state, "executorNodeId" FROM "Job" WHERE id = $1::uuid FOR UPDATE) AS old
+     FROM (SELECT id, state FROM "Job" WHERE id = $1::uuid FOR UPDATE) AS old
      WHERE j.id = old.id AND j.state = ANY($3::"JobState"[])
        AND ($4::int IS NULL OR j.attempt = $4::int)
-     RETURNING j.*, old.state AS "previousState", old."executorNodeId" AS "previousNodeId",
+     RETURNING j.*, old.state AS "previousState",
        (SELECT c."countedStates"::text[] FROM "Competition" c WHERE c.id = j."competitionId")
          AS "countedStates"`,
     values,
@@ -105,10 +105,6 @@ export async function transitionJob(tx: Sql, request: TransitionRequest): Promis
     [job.id, job.attempt, job.previousState, job.state, job.errorCode, request.message ?? null],
   );
 
-  const leftNode =
-    PLACED_STATES.includes(job.previousState) && job.state !== "RUNNING" && job.previousNodeId;
-  if (leftNode) await releaseCapacity(tx, job.previousNodeId as string, job);
-
   const waitingDelta =
     Number(WAITING_STATES.includes(job.state)) - Number(WAITING_STATES.includes(job.previousState));
   if (waitingDelta !== 0) await adjustWaiting(tx, job.tenantId, waitingDelta);
@@ -121,25 +117,8 @@ export async function transitionJob(tx: Sql, request: TransitionRequest): Promis
   }
 
   await publishJobState(tx, job, job.previousState);
-  const { previousState: _p, previousNodeId: _n, countedStates: _c, ...plain } = job;
+  const { previousState: _p, countedStates: _c, ...plain } = job;
   return plain;
-}
-
-/** Gives a node back what a job reserved on it at placement. */
-export async function releaseCapacity(
-  tx: Sql,
-  nodeId: string,
-  job: Pick<JobRow, "cpuMillis" | "memoryMb" | "gpus">,
-): Promise<void> {
-  await tx.query(
-    `UPDATE "ExecutorNode" SET
-       "usedCpuMillis" = GREATEST("usedCpuMillis" - $2, 0),
-       "usedMemoryMb" = GREATEST("usedMemoryMb" - $3, 0),
-       "usedGpus" = GREATEST("usedGpus" - $4, 0),
-       "runningJobs" = GREATEST("runningJobs" - 1, 0)
-     WHERE id = $1`,
-    [nodeId, job.cpuMillis, job.memoryMb, job.gpus],
-  );
 }
 
 type StateOf = Pick<JobRow, "id" | "tenantId" | "state" | "attempt" | "errorCode">;

@@ -20,11 +20,10 @@ export async function startBoss(options: BossOptions): Promise<PgBoss> {
   });
   boss.on("error", options.onError);
   await boss.start();
-  // Wake-ups carry no data worth keeping once taken.
-  await boss.createQueue(SCHEDULER_WAKE_QUEUE, {
-    notify: true,
-    retryLimit: 0,
-    deleteAfterSeconds: 60,
-  });
+  // Wake-ups carry no data worth keeping once taken. No NOTIFY of their own: a NOTIFY inside
+  // the submitting transaction would serialise every commit (see db/pubsub.ts); the job's
+  // own state event, sent after commit, wakes the scheduler at once, and this durable
+  // message backs it up should that event be missed.
+  await boss.createQueue(SCHEDULER_WAKE_QUEUE, { retryLimit: 0, deleteAfterSeconds: 60 });
   return boss;
 }

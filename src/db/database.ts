@@ -22,7 +22,11 @@ export interface Database {
 export function connectDatabase(url: string, options: { poolSize?: number } = {}): Database {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   // A dropped connection must not crash the process; the pool replaces it on next use.
+  // Idle clients report through the pool; a client that is checked out (inside a
+  // transaction, between two statements) emits on itself, and an unheard 'error' event
+  // would end the process — as a Postgres restart showed. Its queries fail on their own.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     prisma,

@@ -28,21 +28,55 @@ export function encodeEvent(event: EventEnvelope): string {
 }
 
 export async function publish(runner: SqlRunner, event: EventEnvelope): Promise<void> {
-  const payload = encodeEvent(event);
-  if ("query" in runner) await runner.query("SELECT pg_notify($1, $2)", [CHANNEL, payload]);
-  else await runner.$executeRawUnsafe("SELECT pg_notify($1, $2)", CHANNEL, payload);
+  if ("query" in runner) return publishMany(runner, [event]);
+  await runner.$executeRawUnsafe("SELECT pg_notify($1, $2)", CHANNEL, encodeEvent(event));
 }
 
-/** Publishes many events with one statement (a scheduler pass moves hundreds of jobs). */
+/**
+ * Transactions of the job pipeline (db/sql.ts inTransaction) collect their events here and
+ * send them right after COMMIT, on their own. A NOTIFY inside a transaction takes a
+ * database-wide lock that is held through the commit's WAL flush, so every notifying
+ * transaction would commit one after another; sent after commit, a NOTIFY writes no WAL
+ * and holds that lock for microseconds. Subscribers still see only committed states.
+ */
+const outboxes = new WeakMap<object, EventEnvelope[]>();
+
+export function openOutbox(transaction: object): void {
+  outboxes.set(transaction, []);
+}
+
+/** Removes and returns what the transaction published (empty when it published nothing). */
+export function takeOutbox(transaction: object): EventEnvelope[] {
+  const events = outboxes.get(transaction) ?? [];
+  outboxes.delete(transaction);
+  return events;
+}
+
+const NOTIFY_MANY = "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload";
+
+/** Sends events now, outside any transaction (what inTransaction does after COMMIT). */
+export async function notifyNow(
+  runner: { query(text: string, values: unknown[]): Promise<unknown> },
+  events: readonly EventEnvelope[],
+): Promise<void> {
+  if (events.length > 0) await runner.query(NOTIFY_MANY, [CHANNEL, events.map(encodeEvent)]);
+}
+
+/**
+ * Publishes events with one statement (a scheduler pass moves hundreds of jobs), or, inside
+ * an inTransaction transaction, queues them to be sent once it commits.
+ */
 export async function publishMany(
   runner: { query(text: string, values: unknown[]): Promise<unknown> },
   events: readonly EventEnvelope[],
 ): Promise<void> {
-  if (events.length === 0) return;
-  await runner.query("SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload", [
-    CHANNEL,
-    events.map(encodeEvent),
-  ]);
+  const outbox = outboxes.get(runner);
+  if (outbox) {
+    for (const event of events) encodeEvent(event); // refuse an oversized event now, not after commit
+    outbox.push(...events);
+    return;
+  }
+  await notifyNow(runner, events);
 }
 
 type Listener = (event: EventEnvelope) => void;

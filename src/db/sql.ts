@@ -2,6 +2,7 @@
 // about 0.4 ms of CPU compiling each query (see BENCHMARKS.md); submission, admission and
 // completion run thousands of times a second, so they speak SQL directly.
 import type pg from "pg";
+import { notifyNow, openOutbox, takeOutbox } from "./pubsub.ts";
 
 /** Anything that runs a parameterised statement: a pool, a pooled client, a transaction. */
 export interface Sql {
@@ -11,18 +12,23 @@ export interface Sql {
   ): Promise<pg.QueryResult<R>>;
 }
 
-/** Runs `fn` in one transaction on one pooled connection; rolls back on any throw. */
+/**
+ * Runs `fn` in one transaction on one pooled connection; rolls back on any throw. Events it
+ * publishes (db/pubsub.ts) are sent after COMMIT, and only if it commits.
+ */
 export async function inTransaction<T>(
   pool: pg.Pool,
   fn: (tx: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
+  openOutbox(client);
   let value: T;
   try {
     await client.query("BEGIN");
     value = await fn(client);
     await client.query("COMMIT");
   } catch (error) {
+    takeOutbox(client);
     // A connection that cannot even roll back is broken: hand it back as such so the pool
     // discards it instead of lending out a session stuck in a failed transaction.
     const rolledBack = await client.query("ROLLBACK").then(
@@ -32,6 +38,15 @@ export async function inTransaction<T>(
     client.release(rolledBack ? undefined : true);
     throw error;
   }
-  client.release();
+  const events = takeOutbox(client);
+  let broken = false;
+  try {
+    await notifyNow(client, events);
+  } catch (error) {
+    // The change is committed; only its live events were lost (subscribers re-read state).
+    broken = true;
+    process.emitWarning(`events of a committed transaction were not sent: ${String(error)}`);
+  }
+  client.release(broken || undefined);
   return value;
 }

@@ -175,7 +175,9 @@ const QuotaUsageRef = builder.objectRef<QuotaUsage>("QuotaUsage").implement({
     submissionsToday: t.exposeInt("submissionsToday"),
     remainingToday: t.exposeInt("remainingToday"),
     resetsAt: t.expose("resetsAt", { type: "DateTime", description: "Next UTC midnight" }),
-    waitingJobs: t.exposeInt("waitingJobs", { description: "PENDING or QUEUED" }),
+    waitingJobs: t.exposeInt("waitingJobs", {
+      description: "PENDING: waiting for admission (what maxQueuedJobs limits)",
+    }),
     maxQueuedJobs: t.exposeInt("maxQueuedJobs"),
     runningJobs: t.exposeInt("runningJobs", {
       description: "QUEUED or RUNNING (holding capacity)",

@@ -16,7 +16,7 @@ import {
   registerNode,
 } from "../domain/executors/nodes.ts";
 import { CANCEL_TOPIC, type CancelRequest } from "../domain/jobs/cancel.ts";
-import { failAttempt, succeedAttempt } from "../domain/jobs/finish.ts";
+import { type AttemptSuccess, failAttempt, succeedAttempts } from "../domain/jobs/finish.ts";
 import { resolveInputDir } from "../domain/jobs/input-location.ts";
 import type { JobRow } from "../domain/jobs/job-row.ts";
 import { type DispatchPayload, nodeQueue, wakeScheduler } from "../domain/jobs/queues.ts";
@@ -24,6 +24,7 @@ import { type BackoffSettings, isRetryable } from "../domain/jobs/retry-policy.t
 import { startAttempts } from "../domain/jobs/start.ts";
 import type { Executor } from "../executors/types.ts";
 import type { ScorerLookup } from "../scorers/index.ts";
+import { createBatcher } from "./batcher.ts";
 import { renewLeases } from "./leases.ts";
 import { type AttemptOutcome, runAttempt, type StopReason } from "./run-attempt.ts";
 import { prepareWorkspace } from "./workspace.ts";
@@ -184,38 +185,52 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     }
   };
 
+  // Successes are written in batches (a few ms apart at most); each is fenced on its attempt.
+  const successes = createBatcher<AttemptSuccess, boolean>(
+    (items) =>
+      persistently(
+        () =>
+          inTransaction(deps.pool, async (tx) => {
+            const recorded = await succeedAttempts(tx, items);
+            return items.map((item) => recorded.has(item.jobId));
+          }),
+        Date.now() + settings.leaseMs,
+        (error) => log("could not record outcomes yet; retrying", { jobs: items.length, error }),
+      ),
+    { maxItems: 64, maxDelayMs: 5 },
+  );
+
+  const recordFailure = (job: JobRow, outcome: Extract<AttemptOutcome, { ok: false }>) =>
+    persistently(
+      () =>
+        inTransaction(deps.pool, async (tx) => {
+          const after = await failAttempt(
+            tx,
+            { jobId: job.id, attempt: job.attempt, code: outcome.code, message: outcome.message },
+            settings.backoff,
+          );
+          if (after && isRetryable(outcome.code) && outcome.stop !== "SHUTDOWN") {
+            await recordNodeFailure(tx, node.id, settings.breaker);
+          }
+          return after !== null;
+        }),
+      Date.now() + settings.leaseMs,
+      (error) => log("could not record an outcome yet; retrying", { jobId: job.id, error }),
+    );
+
+  // No wake-up message here: the scheduler hears the job's state event and runs a pass.
   const report = async (job: JobRow, outcome: AttemptOutcome) => {
     if (!outcome.ok && outcome.stop === "LOST") {
       log("abandoned an attempt another worker owns now", { jobId: job.id, attempt: job.attempt });
       return;
     }
-    const written = await persistently(
-      () =>
-        inTransaction(deps.pool, async (tx) => {
-          let after: JobRow | null;
-          if (outcome.ok) {
-            after = await succeedAttempt(tx, job.id, job.attempt, outcome.result);
-          } else {
-            after = await failAttempt(
-              tx,
-              { jobId: job.id, attempt: job.attempt, code: outcome.code, message: outcome.message },
-              settings.backoff,
-            );
-          }
-          if (!after) return false;
-          if (!outcome.ok && isRetryable(outcome.code) && outcome.stop !== "SHUTDOWN") {
-            await recordNodeFailure(tx, node.id, settings.breaker);
-          } else {
-            succeededSinceBeat = true;
-          }
-          // No wake-up message: the scheduler hears this job's state event and runs a pass.
-          return true;
-        }),
-      Date.now() + settings.leaseMs,
-      (error) => log("could not record an outcome yet; retrying", { jobId: job.id, error }),
-    );
-    if (written === false) {
+    const written = outcome.ok
+      ? await successes.add({ jobId: job.id, attempt: job.attempt, result: outcome.result })
+      : await recordFailure(job, outcome);
+    if (!written) {
       log("ignored the late outcome of a stale attempt", { jobId: job.id, attempt: job.attempt });
+    } else if (outcome.ok || !isRetryable(outcome.code)) {
+      succeededSinceBeat = true;
     }
   };
 

@@ -18,6 +18,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), "autoscorer-restart-"));
 chmodSync(dir, 0o755);
 let postgres: RunningPostgres | undefined;
 let platform: ChildProcess | undefined;
+let platformOutput = "";
 
 afterAll(async () => {
   if (platform && platform.exitCode === null) {
@@ -54,6 +55,7 @@ function startPlatform(env: Record<string, string>): Promise<string> {
   let out = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     out += chunk.toString();
+    platformOutput += chunk.toString();
   });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no start within 30 s:\n${out}`)), 30_000);
@@ -151,7 +153,12 @@ describe("a Postgres restart during a run", () => {
           `SELECT count(*)::int AS open FROM "Job" WHERE state NOT IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED')`,
         );
         if (rows[0]?.open === 0) break;
-        if (Date.now() > finish) throw new Error(`${rows[0]?.open} jobs never finished`);
+        if (Date.now() > finish) {
+          const { rows: jobs } = await after.query(`SELECT state, attempt, "errorCode" FROM "Job"`);
+          throw new Error(
+            `jobs never finished: ${JSON.stringify(jobs)}\n${platformOutput.slice(-4000)}`,
+          );
+        }
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
       const { rows } = await after.query(

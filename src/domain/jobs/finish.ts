@@ -1,13 +1,15 @@
-// How an attempt ends. A success records the job's one Result in the same transaction as
-// the move to SUCCEEDED; a failure either sends the job back to wait (a retryable platform
+// How an attempt ends. Successes record each job's one Result in the same transaction as
+// the move to SUCCEEDED (a batch of them at once); a failure either sends the job back to wait (a retryable platform
 // failure with attempts left, after a backoff) or ends it with its CONTRACT code. Both are
 // fenced on the attempt, so a stale worker's late report changes nothing.
+import { publishMany } from "../../db/pubsub.ts";
 import type { Sql } from "../../db/sql.ts";
 import type { JobState } from "../../generated/prisma/enums.ts";
 import type { Result } from "../../scorers/index.ts";
 import type { JobRow } from "./job-row.ts";
 import { type BackoffSettings, isRetryable, retryDelayMs } from "./retry-policy.ts";
-import { transitionJob } from "./transitions.ts";
+import { DEFAULT_COUNTED_STATES, refundSubmission } from "./submission-counters.ts";
+import { jobStateEvents, transitionJob } from "./transitions.ts";
 
 export interface AttemptFailure {
   jobId: string;
@@ -66,37 +68,73 @@ export async function failAttempt(
   });
 }
 
-/** Records the Result and SUCCEEDED together; null when the attempt is no longer current. */
-export async function succeedAttempt(
+export interface AttemptSuccess {
+  jobId: string;
+  attempt: number;
+  result: Result;
+}
+
+/**
+ * Records SUCCEEDED and the one Result of each attempt still current, for a whole batch of
+ * finished attempts in a few set-based statements. Returns the ids it recorded; the others
+ * were stale (another attempt owns the job) and change nothing.
+ */
+export async function succeedAttempts(
   tx: Sql,
-  jobId: string,
-  attempt: number,
-  result: Result,
-): Promise<JobRow | null> {
-  const job = await transitionJob(tx, {
-    jobId,
-    attempt,
-    from: ["RUNNING"],
-    to: "SUCCEEDED",
-    message: `score ${result.summary.score}`,
-  });
-  if (!job) return null;
+  successes: readonly AttemptSuccess[],
+): Promise<Set<string>> {
+  if (successes.length === 0) return new Set();
+  const { rows } = await tx.query<JobRow & { countedStates: JobState[] | null }>(
+    `UPDATE "Job" AS j SET state = 'SUCCEEDED', "finishedAt" = now(), "leaseExpiresAt" = NULL,
+       "errorCode" = NULL, "errorMessage" = NULL
+     FROM unnest($1::uuid[], $2::int[]) AS a(id, attempt)
+     WHERE j.id = a.id AND j.attempt = a.attempt AND j.state = 'RUNNING'
+     RETURNING j.*, (SELECT c."countedStates"::text[] FROM "Competition" c
+                     WHERE c.id = j."competitionId") AS "countedStates"`,
+    [successes.map((s) => s.jobId), successes.map((s) => s.attempt)],
+  );
+  const recorded = new Set(rows.map((row) => row.id));
+  if (rows.length === 0) return recorded;
+  const done = successes.filter((s) => recorded.has(s.jobId));
+  await tx.query(
+    `INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", message)
+     SELECT id, attempt, 'RUNNING', 'SUCCEEDED', 'score ' || score
+     FROM unnest($1::uuid[], $2::int[], $3::text[]) AS e(id, attempt, score)`,
+    [
+      done.map((s) => s.jobId),
+      done.map((s) => s.attempt),
+      done.map((s) => String(s.result.summary.score)),
+    ],
+  );
   await tx.query(
     `INSERT INTO "Result" ("jobId", attempt, score, summary, metrics, artifacts, timing, versioning)
-     VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6::jsonb, $7::jsonb, $8::jsonb)
+     SELECT * FROM unnest($1::uuid[], $2::int[], $3::float8[], $4::jsonb[], $5::jsonb[], $6::jsonb[],
+                          $7::jsonb[], $8::jsonb[])
      ON CONFLICT ("jobId") DO UPDATE SET attempt = EXCLUDED.attempt, score = EXCLUDED.score,
        summary = EXCLUDED.summary, metrics = EXCLUDED.metrics, artifacts = EXCLUDED.artifacts,
        timing = EXCLUDED.timing, versioning = EXCLUDED.versioning, "createdAt" = now()`,
     [
-      jobId,
-      attempt,
-      Number.isFinite(result.summary.score) ? result.summary.score : null,
-      JSON.stringify(result.summary),
-      JSON.stringify(result.metrics),
-      JSON.stringify(result.artifacts ?? {}),
-      JSON.stringify(result.timing ?? {}),
-      JSON.stringify(result.versioning ?? {}),
+      done.map((s) => s.jobId),
+      done.map((s) => s.attempt),
+      done.map((s) => (Number.isFinite(s.result.summary.score) ? s.result.summary.score : null)),
+      done.map((s) => JSON.stringify(s.result.summary)),
+      done.map((s) => JSON.stringify(s.result.metrics)),
+      done.map((s) => JSON.stringify(s.result.artifacts ?? {})),
+      done.map((s) => JSON.stringify(s.result.timing ?? {})),
+      done.map((s) => JSON.stringify(s.result.versioning ?? {})),
     ],
   );
-  return job;
+  // A competition that does not count successful entries gives their submissions back.
+  for (const row of rows) {
+    const counted = row.countedStates ?? DEFAULT_COUNTED_STATES;
+    if (row.chargedOn && !counted.includes("SUCCEEDED")) {
+      await refundSubmission(tx, row, row.chargedOn);
+      await tx.query(`UPDATE "Job" SET "chargedOn" = NULL WHERE id = $1`, [row.id]);
+    }
+  }
+  await publishMany(
+    tx,
+    rows.flatMap((row) => jobStateEvents(row, "RUNNING")),
+  );
+  return recorded;
 }

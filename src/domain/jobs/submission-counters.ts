@@ -1,7 +1,8 @@
 // Exact submission limits. Each limit is a counter row per scope and UTC day; charging a
 // job increments every counter it falls under in the submitting transaction, and a counter
-// above its limit aborts that transaction. The tenant's waiting jobs (PENDING or QUEUED,
-// bounded by maxQueuedJobs) are one more counter, kept by every state transition. The row lock serialises only submissions that
+// above its limit aborts that transaction. The tenant's waiting jobs (PENDING, bounded by
+// maxQueuedJobs) are one more counter, kept by the transitions in and out of PENDING and,
+// for a whole pass at once, by admission. The row lock serialises only submissions that
 // share a counter, so 100 simultaneous submits against a limit of 5 accept exactly 5.
 //
 // Which job states count is each competition's rule (`countedStates`); jobs outside a

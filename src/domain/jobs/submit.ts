@@ -58,11 +58,6 @@ export async function submitJob(ctx: DomainContext, input: unknown): Promise<Job
     });
     if (!job) return sameJobAgain(tx, tenant.id, spec, scorer);
 
-    await tx.query(
-      `INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", message)
-       VALUES ($1, 0, NULL, 'PENDING', 'submitted')`,
-      [job.id],
-    );
     await recordAuditSql(tx, ctx, {
       action: "job.submit",
       tenantId: tenant.id,
@@ -151,18 +146,27 @@ interface NewJob {
   now: Date;
 }
 
-/** Inserts the job; returns null when the tenant already has one with this client jobId. */
+/**
+ * Inserts the job and its first event; returns null when the tenant already has a job with
+ * this client jobId.
+ */
 async function insertJob(tx: Sql, job: NewJob): Promise<JobRow | null> {
   const { spec } = job;
   const { rows } = await tx.query<JobRow>(
-    `INSERT INTO "Job" (id, "tenantId", "submittedById", "clientJobId", state, "taskType", scorer,
+    // The job and its first event in one statement: one round trip fewer per submission.
+    `WITH job AS (
+     INSERT INTO "Job" (id, "tenantId", "submittedById", "clientJobId", state, "taskType", scorer,
        "scorerParams", "inputUri", "timeLimitSec", "cpuMillis", "memoryMb", gpus, container,
        "executorPreference", priority, "competitionId", "phaseId", "maxAttempts",
        "submittedAt", "chargedOn")
      VALUES ($20, $1, $2, $3, 'PENDING', $4, $5, $6::jsonb, $7, $8, $9, $10, $11,
        $12::jsonb, $13::"ExecutorKind", $14, $15, $16, $17, $18, $19::date)
      ON CONFLICT ("tenantId", "clientJobId") DO NOTHING
-     RETURNING *`,
+     RETURNING *),
+     event AS (
+       INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", message)
+       SELECT id, 0, NULL, 'PENDING', 'submitted' FROM job)
+     SELECT * FROM job`,
     [
       job.tenantId,
       job.submittedById,

@@ -144,6 +144,60 @@ describe("a job's life", () => {
   });
 });
 
+describe("jobs that cannot run as things stand", () => {
+  it("ends a job whose preferred backend has no node NO_EXECUTOR_AVAILABLE", async () => {
+    const id = await submitJob({ inputUri: "ok", executor: "KUBERNETES" });
+    expect(await p.waitFor(id, ["FAILED", "SUCCEEDED"])).toMatchObject({
+      state: "FAILED",
+      errorCode: "NO_EXECUTOR_AVAILABLE",
+    });
+  });
+
+  it("ends a GPU job GPU_NOT_AVAILABLE when no node has GPUs", async () => {
+    await createTenant(p.api, "gpu-team", { gpus: 2 });
+    const gpuKey = (await createKey(p.api, "gpu-team", "MEMBER")).token;
+    p.input("gpu-team", "ok");
+    const outcome = await submit(
+      p.api,
+      {
+        taskType: "detection",
+        scorer: "classification_f1",
+        inputUri: "ok",
+        resources: { gpus: 1 },
+      },
+      gpuKey,
+    );
+    expect(await p.waitFor(idOf(outcome), ["FAILED", "SUCCEEDED"])).toMatchObject({
+      state: "FAILED",
+      errorCode: "GPU_NOT_AVAILABLE",
+    });
+  });
+
+  it("ends a waiting job QUOTA_EXCEEDED when its tenant's quota shrinks below it", async () => {
+    // Fill node-a (4 CPUs) so a 4-CPU job has to wait, then lower the tenant's CPU quota.
+    const blocker = await submitJob({
+      inputUri: "ok",
+      resources: { cpu: "1" },
+      container: { image: "local", cmd: ["sh", "-c", "sleep 2; cp input/pred.csv output/"] },
+    });
+    await p.waitFor(blocker, ["RUNNING"]);
+    const big = await submitJob({ inputUri: "ok", resources: { cpu: "4" } });
+    expect((await p.job(big)).state).toBe("PENDING");
+    const lowered = await p.api.gql(
+      `mutation { setQuota(tenant: "team", input: { cpuMillis: 2000 }) { __typename } }`,
+    );
+    expect(lowered.errors).toBeUndefined();
+    expect(await p.waitFor(big, ["FAILED", "SUCCEEDED"])).toMatchObject({
+      state: "FAILED",
+      errorCode: "QUOTA_EXCEEDED",
+    });
+    expect(await p.waitFor(blocker, ["SUCCEEDED", "FAILED"])).toMatchObject({ state: "SUCCEEDED" });
+    await p.api.gql(
+      `mutation { setQuota(tenant: "team", input: { cpuMillis: 8000 }) { __typename } }`,
+    );
+  });
+});
+
 describe("platform failures", () => {
   it("retries with growing backoff, opens the node's breaker, and ends EXECUTOR_UNAVAILABLE", async () => {
     // A node that heartbeats but never takes its work: every dispatch times out.
@@ -180,5 +234,25 @@ describe("platform failures", () => {
     } finally {
       clearInterval(beat);
     }
+  });
+
+  it("hands a shutting-down worker's running jobs back to run elsewhere", async () => {
+    const leaving = await p.addWorker("node-s");
+    const id = await submitJob({
+      inputUri: "ok",
+      executor: "LOCAL",
+      container: { image: "local", cmd: ["sh", "-c", "sleep 2; cp input/pred.csv output/"] },
+    });
+    await p.waitFor(id, ["RUNNING"]);
+    await leaving.stop();
+    p.workers.splice(p.workers.indexOf(leaving), 1);
+    const handedBack = await p.job(id);
+    expect(handedBack).toMatchObject({ errorCode: "EXECUTOR_UNAVAILABLE", attempt: 1 });
+    expect(["PENDING", "QUEUED"]).toContain(handedBack.state);
+    await p.addWorker("node-t");
+    expect(await p.waitFor(id, ["SUCCEEDED", "FAILED"])).toMatchObject({
+      state: "SUCCEEDED",
+      attempt: 2,
+    });
   });
 });

@@ -20,7 +20,9 @@ export async function prepareWorkspace(
   inputDir: string,
 ): Promise<string> {
   const workspace = attemptWorkspace(root, job.id, job.attempt);
-  await rm(workspace, { recursive: true, force: true });
+  // Left over only when a worker died mid-setup of this very attempt; usually absent, and
+  // a recursive rm of a missing tree still walks the filesystem.
+  if (existsSync(workspace)) await rm(workspace, { recursive: true, force: true });
   await mkdir(path.join(workspace, "output"), { recursive: true });
   await mkdir(path.join(workspace, "logs"), { recursive: true });
   // A link, not a copy: inputs can be gigabytes. The Docker executor mounts it read-only.

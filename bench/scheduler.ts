@@ -7,6 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startBoss } from "../src/app/boss.ts";
+import { schedulerSettingsOf, workerSettingsOf } from "../src/app/pipeline-settings.ts";
+import { configSchema } from "../src/config/schema.ts";
 import { connectDatabase } from "../src/db/database.ts";
 import { createSubscriber } from "../src/db/pubsub.ts";
 import type { DomainContext } from "../src/domain/context.ts";
@@ -86,26 +88,23 @@ async function main() {
     resources: { cpu: "10m", memory: "16Mi" },
   };
 
+  // The platform's own defaults, but for the paths and the worker's size.
+  const config = configSchema.parse({
+    inputDir: inputRoot,
+    workspaceDir: workspaceRoot,
+    worker: {
+      name: "bench-node",
+      maxJobs: 256,
+      cpuMillis: 1_000_000,
+      memoryMb: 1_000_000,
+      batchSize: BATCH,
+    },
+  });
   const scheduler = await startScheduler({
     pool: db.pool,
     boss,
     events,
-    settings: {
-      rules: {
-        defaultBackend: "LOCAL",
-        kubernetesCpuMillisAbove: 1e9,
-        kubernetesMemoryMbAbove: 1e9,
-      },
-      reaper: {
-        backoff: { baseMs: 1000, maxMs: 10_000 },
-        breaker: { failures: 5, openSeconds: 30 },
-        batch: 500,
-      },
-      snapshot: { heartbeatTimeoutMs: 15_000, breakerFailures: 5 },
-      passLimit: 500,
-      dispatchTimeoutMs: 30_000,
-      tickMs: 1000,
-    },
+    settings: schedulerSettingsOf(config),
     log: () => {},
   });
   const worker = await startWorker({
@@ -116,17 +115,7 @@ async function main() {
       capacity: { cpuMillis: 1_000_000, memoryMb: 1_000_000, gpus: 0, maxJobs: 256 },
     }),
     scorers,
-    settings: {
-      name: "bench-node",
-      leaseMs: 30_000,
-      heartbeatMs: 5000,
-      workspaceRoot,
-      inputRoot,
-      backoff: { baseMs: 1000, maxMs: 10_000 },
-      breaker: { failures: 5, openSeconds: 30 },
-      batchSize: BATCH,
-      shutdownGraceMs: 0,
-    },
+    settings: workerSettingsOf(config),
     log: () => {},
   });
 

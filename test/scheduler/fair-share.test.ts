@@ -9,6 +9,7 @@ import {
   type TenantState,
 } from "../../src/scheduler/fair-share.ts";
 import type { BackendRules, NodeState } from "../../src/scheduler/placement.ts";
+import { node } from "./nodes.ts";
 
 const RULES: BackendRules = {
   defaultBackend: "LOCAL",
@@ -16,23 +17,8 @@ const RULES: BackendRules = {
   kubernetesMemoryMbAbove: 32768,
 };
 
-function node(name: string, cpuMillis: number, memoryMb: number, maxJobs = 100): NodeState {
-  return {
-    id: name,
-    name,
-    kind: "LOCAL",
-    cpuMillis,
-    memoryMb,
-    gpus: 0,
-    maxJobs,
-    usedCpuMillis: 0,
-    usedMemoryMb: 0,
-    usedGpus: 0,
-    runningJobs: 0,
-    usable: true,
-    probeOnly: false,
-  };
-}
+const sized = (name: string, cpuMillis: number, memoryMb: number, maxJobs = 100): NodeState =>
+  node(name, { cpuMillis, memoryMb, maxJobs });
 
 function tenant(id: string, weight = 1, quota: Partial<TenantState["quota"]> = {}): TenantState {
   return {
@@ -76,7 +62,7 @@ describe("planAdmissions", () => {
         ["heavy", jobs("heavy", 50)],
         ["light", jobs("light", 50)],
       ]),
-      nodes: [node("n1", 30_000, 1_000_000)],
+      nodes: [sized("n1", 30_000, 1_000_000)],
       rules: RULES,
       limit: 1000,
     });
@@ -87,7 +73,7 @@ describe("planAdmissions", () => {
   });
 
   it("uses the dominant resource: a memory-heavy tenant yields to a CPU-light one", () => {
-    const nodes = [node("n1", 10_000, 10_240)];
+    const nodes = [sized("n1", 10_000, 10_240)];
     const plan = planAdmissions({
       tenants: [tenant("mem"), tenant("cpu")],
       pending: new Map([
@@ -124,7 +110,7 @@ describe("planAdmissions", () => {
         ["flood", jobs("flood", 500)],
         ["small", jobs("small", 2)],
       ]),
-      nodes: [node("n1", 4000, 1_000_000)],
+      nodes: [sized("n1", 4000, 1_000_000)],
       rules: RULES,
       limit: 1000,
     });
@@ -141,7 +127,7 @@ describe("planAdmissions", () => {
         ["a", a],
         ["b", b],
       ]),
-      nodes: [node("n1", 100_000, 1_000_000)],
+      nodes: [sized("n1", 100_000, 1_000_000)],
       rules: RULES,
       limit: 1000,
     });
@@ -152,7 +138,7 @@ describe("planAdmissions", () => {
     const plan = planAdmissions({
       tenants: [tenant("t", 1, { maxConcurrentJobs: 3, cpuMillis: 2500 })],
       pending: new Map([["t", [...jobs("t", 1, { cpuMillis: 5000 }), ...jobs("t", 5)]]]),
-      nodes: [node("n1", 100_000, 1_000_000)],
+      nodes: [sized("n1", 100_000, 1_000_000)],
       rules: RULES,
       limit: 1000,
     });
@@ -194,7 +180,7 @@ describe("planAdmissions", () => {
               })),
             ]),
           );
-          const nodes = nodeSpecs.map((n, i) => node(`n${i}`, n.cpu * 1000, 1_000_000, n.slots));
+          const nodes = nodeSpecs.map((n, i) => sized(`n${i}`, n.cpu * 1000, 1_000_000, n.slots));
           const plan = planAdmissions({
             tenants,
             pending,

@@ -8,6 +8,7 @@ import {
   type NodeState,
   placeJob,
 } from "../../src/scheduler/placement.ts";
+import { node } from "./nodes.ts";
 
 const RULES: BackendRules = {
   defaultBackend: "DOCKER",
@@ -16,24 +17,8 @@ const RULES: BackendRules = {
 };
 const ALL = new Set<ExecutorKind>(["LOCAL", "DOCKER", "KUBERNETES"]);
 
-function node(name: string, kind: ExecutorKind, over: Partial<NodeState> = {}): NodeState {
-  return {
-    id: name,
-    name,
-    kind,
-    cpuMillis: 8000,
-    memoryMb: 16384,
-    gpus: 0,
-    maxJobs: 8,
-    usedCpuMillis: 0,
-    usedMemoryMb: 0,
-    usedGpus: 0,
-    runningJobs: 0,
-    usable: true,
-    probeOnly: false,
-    ...over,
-  };
-}
+const docker = (name: string, over: Partial<NodeState> = {}): NodeState =>
+  node(name, { kind: "DOCKER", ...over });
 const job = (over: Partial<Demand> = {}): Demand => ({
   cpuMillis: 1000,
   memoryMb: 1024,
@@ -61,9 +46,9 @@ describe("candidateKinds", () => {
 describe("placeJob", () => {
   it("picks the node with the most capacity left after placement", () => {
     const nodes = [
-      node("busy", "DOCKER", { usedCpuMillis: 6000, usedMemoryMb: 8000, runningJobs: 5 }),
-      node("idle", "DOCKER"),
-      node("half", "DOCKER", { usedCpuMillis: 4000, runningJobs: 4 }),
+      docker("busy", { usedCpuMillis: 6000, usedMemoryMb: 8000, runningJobs: 5 }),
+      docker("idle"),
+      docker("half", { usedCpuMillis: 4000, runningJobs: 4 }),
     ];
     const placed = placeJob(job(), nodes, RULES, ALL);
     expect(placed.ok && placed.node.name).toBe("idle");
@@ -71,17 +56,17 @@ describe("placeJob", () => {
 
   it("skips unusable and full nodes, and half-open nodes already probing", () => {
     const nodes = [
-      node("down", "DOCKER", { usable: false }),
-      node("full", "DOCKER", { runningJobs: 8 }),
-      node("probing", "DOCKER", { probeOnly: true, runningJobs: 1 }),
+      docker("down", { usable: false }),
+      docker("full", { runningJobs: 8 }),
+      docker("probing", { probeOnly: true, runningJobs: 1 }),
     ];
     expect(placeJob(job(), nodes, RULES, ALL)).toEqual({ ok: false, reason: "busy" });
-    const probe = placeJob(job(), [node("probe", "DOCKER", { probeOnly: true })], RULES, ALL);
+    const probe = placeJob(job(), [docker("probe", { probeOnly: true })], RULES, ALL);
     expect(probe.ok && probe.node.name).toBe("probe");
   });
 
   it("refuses what no node could ever hold, with the right code", () => {
-    const nodes = [node("d", "DOCKER")];
+    const nodes = [docker("d")];
     const kinds = new Set<ExecutorKind>(["DOCKER"]);
     expect(
       placeJob(job({ cpuMillis: 64_000, executorPreference: "DOCKER" }), nodes, RULES, kinds),
@@ -95,7 +80,7 @@ describe("placeJob", () => {
   });
 
   it("sends GPU jobs only to nodes with GPUs", () => {
-    const nodes = [node("cpu-only", "DOCKER"), node("gpu", "DOCKER", { gpus: 2 })];
+    const nodes = [docker("cpu-only"), docker("gpu", { gpus: 2 })];
     const placed = placeJob(job({ gpus: 1 }), nodes, RULES, new Set<ExecutorKind>(["DOCKER"]));
     expect(placed.ok && placed.node.name).toBe("gpu");
   });

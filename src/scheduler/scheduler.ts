@@ -1,8 +1,10 @@
 // The scheduler process: a loop of admission passes. A pass runs in one transaction under
 // a Postgres advisory lock, so any number of scheduler processes may run against one
 // database and exactly one plans at a time: it reaps expired leases, loads a snapshot,
-// plans by fair share and placement, and writes the plan. Passes are triggered by the
-// wake-up queue (a submission, a finished job), and by a timer for backoffs and leases.
+// plans by fair share and placement, and writes the plan. Passes are triggered by job
+// state events (a submitted, finished or re-queued job), by the durable wake-up queue that
+// every submission writes (should an event be missed), and by a timer for backoffs and
+// leases. Wake-ups that arrive during a pass fold into one follow-up pass.
 import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import type { Subscriber } from "../db/pubsub.ts";
@@ -109,7 +111,7 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
   timer.unref();
   const workId = await deps.boss.work(
     SCHEDULER_WAKE_QUEUE,
-    { batchSize: 1000, notifyPollingIntervalSeconds: 5, pollingIntervalSeconds: 1 },
+    { batchSize: 1000, pollingIntervalSeconds: 1 },
     async () => wake(),
   );
   wake();

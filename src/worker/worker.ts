@@ -145,7 +145,9 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       `SELECT slug FROM "Tenant" WHERE id = $1`,
       [tenantId],
     );
-    const slug = rows[0]?.slug ?? "";
+    // Never an empty slug: that would confine the input to the whole input root.
+    const slug = rows[0]?.slug;
+    if (!slug) throw new Error("the job's tenant no longer exists");
     slugs.set(tenantId, slug);
     return slug;
   };

@@ -56,5 +56,6 @@ export function workerSettingsOf(config: Config): WorkerSettings {
     breaker: breakerOf(config),
     batchSize: config.worker.batchSize,
     shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
+    workspaceRetentionMs: config.worker.workspaceRetentionHours * 3_600_000,
   };
 }

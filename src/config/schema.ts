@@ -71,6 +71,8 @@ export const configSchema = z
         batchSize: positiveInt.default(50),
         /** On shutdown, how long running jobs may finish before they are handed back. */
         shutdownGraceSeconds: z.number().int().min(0).default(10),
+        /** Job workspaces (outputs and logs) are removed this long after their last change. */
+        workspaceRetentionHours: positiveInt.default(168),
       })
       .strict()
       .prefault({}),

@@ -26,6 +26,7 @@ import type { Executor } from "../executors/types.ts";
 import type { ScorerLookup } from "../scorers/index.ts";
 import { createBatcher } from "./batcher.ts";
 import { renewLeases } from "./leases.ts";
+import { sweepWorkspaces } from "./retention.ts";
 import { type AttemptOutcome, runAttempt, type StopReason } from "./run-attempt.ts";
 import { prepareWorkspace } from "./workspace.ts";
 
@@ -43,6 +44,8 @@ export interface WorkerSettings {
   batchSize: number;
   /** On stop, how long running jobs may finish before they are handed back. */
   shutdownGraceMs: number;
+  /** Workspaces older than this are removed (their Results stay in Postgres). */
+  workspaceRetentionMs: number;
 }
 
 export interface WorkerDeps {
@@ -137,6 +140,14 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   };
   const heartbeatTimer = setInterval(heartbeat, settings.heartbeatMs);
   heartbeatTimer.unref();
+  const sweep = () =>
+    sweepWorkspaces(
+      settings.workspaceRoot,
+      settings.workspaceRetentionMs,
+      new Set(runs.keys()),
+    ).catch((error: unknown) => log("workspace sweep failed", { error }));
+  const sweepTimer = setInterval(sweep, Math.min(3_600_000, settings.workspaceRetentionMs / 4));
+  sweepTimer.unref();
 
   const tenantSlug = async (tenantId: string): Promise<string> => {
     const known = slugs.get(tenantId);
@@ -282,6 +293,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       for (const run of runs.values()) run.controller.abort("SHUTDOWN" satisfies StopReason);
       await all();
       clearInterval(heartbeatTimer);
+      clearInterval(sweepTimer);
       unsubscribe();
       await heartbeatNode(deps.pool, node.id, false).catch(() => {});
       await executor.close();

@@ -94,6 +94,7 @@ export async function startTestPipeline(
     breaker: settings.reaper.breaker,
     batchSize: 50,
     shutdownGraceMs: 0,
+    workspaceRetentionMs: 24 * 3_600_000,
   });
 
   const pipeline: TestPipeline = {

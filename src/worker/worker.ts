@@ -11,21 +11,20 @@ import { inTransaction } from "../db/sql.ts";
 import {
   type BreakerSettings,
   heartbeatNode,
-  recordNodeFailure,
   recordNodeSuccess,
   registerNode,
 } from "../domain/executors/nodes.ts";
 import { CANCEL_TOPIC, type CancelRequest } from "../domain/jobs/cancel.ts";
-import { type AttemptSuccess, failAttempt, succeedAttempts } from "../domain/jobs/finish.ts";
+import { failAttempt } from "../domain/jobs/finish.ts";
 import { resolveInputDir } from "../domain/jobs/input-location.ts";
 import type { JobRow } from "../domain/jobs/job-row.ts";
 import { type DispatchPayload, nodeQueue, wakeScheduler } from "../domain/jobs/queues.ts";
-import { type BackoffSettings, isRetryable } from "../domain/jobs/retry-policy.ts";
+import type { BackoffSettings } from "../domain/jobs/retry-policy.ts";
 import { startAttempts } from "../domain/jobs/start.ts";
 import type { Executor } from "../executors/types.ts";
 import type { ScorerLookup } from "../scorers/index.ts";
-import { createBatcher } from "./batcher.ts";
 import { renewLeases } from "./leases.ts";
+import { createOutcomeReporter } from "./outcomes.ts";
 import { sweepWorkspaces } from "./retention.ts";
 import { type AttemptOutcome, runAttempt, type StopReason } from "./run-attempt.ts";
 import { prepareWorkspace } from "./workspace.ts";
@@ -198,54 +197,17 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     }
   };
 
-  // Successes are written in batches (a few ms apart at most); each is fenced on its attempt.
-  const successes = createBatcher<AttemptSuccess, boolean>(
-    (items) =>
-      persistently(
-        () =>
-          inTransaction(deps.pool, async (tx) => {
-            const recorded = await succeedAttempts(tx, items);
-            return items.map((item) => recorded.has(item.jobId));
-          }),
-        Date.now() + settings.leaseMs,
-        (error) => log("could not record outcomes yet; retrying", { jobs: items.length, error }),
-      ),
-    { maxItems: 64, maxDelayMs: 5 },
-  );
-
-  const recordFailure = (job: JobRow, outcome: Extract<AttemptOutcome, { ok: false }>) =>
-    persistently(
-      () =>
-        inTransaction(deps.pool, async (tx) => {
-          const after = await failAttempt(
-            tx,
-            { jobId: job.id, attempt: job.attempt, code: outcome.code, message: outcome.message },
-            settings.backoff,
-          );
-          if (after && isRetryable(outcome.code) && outcome.stop !== "SHUTDOWN") {
-            await recordNodeFailure(tx, node.id, settings.breaker);
-          }
-          return after !== null;
-        }),
-      Date.now() + settings.leaseMs,
-      (error) => log("could not record an outcome yet; retrying", { jobId: job.id, error }),
-    );
-
-  // No wake-up message here: the scheduler hears the job's state event and runs a pass.
-  const report = async (job: JobRow, outcome: AttemptOutcome) => {
-    if (!outcome.ok && outcome.stop === "LOST") {
-      log("abandoned an attempt another worker owns now", { jobId: job.id, attempt: job.attempt });
-      return;
-    }
-    const written = outcome.ok
-      ? await successes.add({ jobId: job.id, attempt: job.attempt, result: outcome.result })
-      : await recordFailure(job, outcome);
-    if (!written) {
-      log("ignored the late outcome of a stale attempt", { jobId: job.id, attempt: job.attempt });
-    } else if (outcome.ok || !isRetryable(outcome.code)) {
+  const report = createOutcomeReporter({
+    pool: deps.pool,
+    nodeId: node.id,
+    leaseMs: settings.leaseMs,
+    backoff: settings.backoff,
+    breaker: settings.breaker,
+    log,
+    onNodeWorked: () => {
       succeededSinceBeat = true;
-    }
-  };
+    },
+  });
 
   const launch = (job: JobRow) => {
     const controller = new AbortController();
@@ -299,23 +261,4 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       await executor.close();
     },
   };
-}
-
-/** Retries `fn` on errors (a database restarting) until `deadline`, then gives up. */
-async function persistently<T>(
-  fn: () => Promise<T>,
-  deadline: number,
-  onRetry: (error: unknown) => void,
-): Promise<T> {
-  let delay = 100;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (Date.now() + delay > deadline) throw error;
-      onRetry(error);
-      await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, 2000);
-    }
-  }
 }

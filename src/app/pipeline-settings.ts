@@ -31,11 +31,6 @@ export function schedulerSettingsOf(config: Config): SchedulerSettings {
       kubernetesMemoryMbAbove: s.kubernetesMemoryMbAbove,
     },
     reaper: { backoff: backoffOf(config), breaker: breakerOf(config), batch: s.passLimit },
-    snapshot: {
-      // Three missed heartbeats before a node counts as down.
-      heartbeatTimeoutMs: s.heartbeatSeconds * 3000,
-      breakerFailures: s.breakerFailures,
-    },
     passLimit: s.passLimit,
     dispatchTimeoutMs: s.leaseSeconds * 1000,
     tickMs: s.tickMs,

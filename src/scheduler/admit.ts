@@ -6,7 +6,7 @@ import { publishMany } from "../db/pubsub.ts";
 import type { Sql } from "../db/sql.ts";
 import { type Boss, bossDb, type DispatchPayload, nodeQueue } from "../domain/jobs/queues.ts";
 import { admitWaiting } from "../domain/jobs/submission-counters.ts";
-import { jobStateEvents, transitionJob } from "../domain/jobs/transitions.ts";
+import { jobStateEvents, recordJobEvents, transitionJob } from "../domain/jobs/transitions.ts";
 import type { ExecutorKind, JobState } from "../generated/prisma/enums.ts";
 import type { Admission, Refusal } from "./fair-share.ts";
 
@@ -48,11 +48,15 @@ export async function writeAdmissions(
   );
   if (rows.length === 0) return 0;
 
-  await tx.query(
-    `INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", message)
-     SELECT id, attempt, 'PENDING', 'QUEUED', 'placed on ' || node
-     FROM unnest($1::uuid[], $2::int[], $3::text[]) AS e(id, attempt, node)`,
-    [rows.map((r) => r.id), rows.map((r) => r.attempt), rows.map((r) => r.executorNodeId)],
+  await recordJobEvents(
+    tx,
+    rows.map((row) => ({
+      jobId: row.id,
+      attempt: row.attempt,
+      from: "PENDING",
+      to: "QUEUED",
+      message: `placed on ${row.executorNodeId}`,
+    })),
   );
   await admitWaiting(
     tx,

@@ -4,6 +4,7 @@
 // ties go to the higher-priority, then older, head job. Within a tenant, jobs go in
 // priority then submission order. Nothing is admitted past a tenant's quota or a node's
 // capacity. Pure: the scheduler loads a snapshot, plans here, then writes the plan.
+import { beyondQuota } from "../domain/jobs/resources.ts";
 import type { ExecutorKind } from "../generated/prisma/enums.ts";
 import { type BackendRules, type Demand, type NodeState, placeJob, reserve } from "./placement.ts";
 
@@ -72,15 +73,6 @@ const withinQuota = (tenant: TenantState, job: Demand): boolean =>
   tenant.usage.memoryMb + job.memoryMb <= tenant.quota.memoryMb &&
   tenant.usage.gpus + job.gpus <= tenant.quota.gpus;
 
-/** A job bigger than the whole quota (lowered after it was submitted) can never start. */
-function overWholeQuota(tenant: TenantState, job: Demand): string | null {
-  const { quota } = tenant;
-  if (job.cpuMillis > quota.cpuMillis) return `cpu ${job.cpuMillis}m > quota ${quota.cpuMillis}m`;
-  if (job.memoryMb > quota.memoryMb) return `memory ${job.memoryMb}Mi > quota ${quota.memoryMb}Mi`;
-  if (job.gpus > quota.gpus) return `gpus ${job.gpus} > quota ${quota.gpus}`;
-  return null;
-}
-
 export function planAdmissions(input: AdmissionInput): AdmissionPlan {
   const registered = new Set<ExecutorKind>(input.nodes.map((node) => node.kind));
   const totals = input.nodes.reduce(
@@ -112,12 +104,13 @@ export function planAdmissions(input: AdmissionInput): AdmissionPlan {
       if (queue.next >= queue.jobs.length) queues.delete(queue.tenant.id);
     };
 
-    const over = overWholeQuota(queue.tenant, job);
-    if (over) {
+    // Bigger than the whole quota (lowered after submission): it could never start.
+    const over = beyondQuota(job, queue.tenant.quota);
+    if (over.length > 0) {
       plan.refused.push({
         job,
         code: "QUOTA_EXCEEDED",
-        message: `the job no longer fits the tenant's quota: ${over}`,
+        message: `the job no longer fits the tenant's quota: ${over.join(", ")}`,
       });
       advance();
       continue;

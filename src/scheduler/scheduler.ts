@@ -15,7 +15,7 @@ import { writeAdmissions, writeRefusals } from "./admit.ts";
 import { planAdmissions } from "./fair-share.ts";
 import type { BackendRules } from "./placement.ts";
 import { type ReaperSettings, reapExpiredLeases } from "./reaper.ts";
-import { loadSnapshot, type SnapshotSettings } from "./snapshot.ts";
+import { loadSnapshot } from "./snapshot.ts";
 
 /** One key for every scheduler process of a database: "AUTOSCHD". */
 const SCHEDULER_LOCK = 0x4155544f53434844n;
@@ -23,7 +23,6 @@ const SCHEDULER_LOCK = 0x4155544f53434844n;
 export interface SchedulerSettings {
   rules: BackendRules;
   reaper: ReaperSettings;
-  snapshot: Omit<SnapshotSettings, "perTenantLimit">;
   /** Most jobs admitted per pass; a full pass is followed at once by another. */
   passLimit: number;
   /** A QUEUED job its node has not started within this goes back to wait. */
@@ -62,10 +61,7 @@ export async function runPass(
   return inTransaction(deps.pool, async (tx) => {
     await tx.query("SELECT pg_advisory_xact_lock($1)", [SCHEDULER_LOCK]);
     const reaped = await reapExpiredLeases(tx, settings.reaper);
-    const snapshot = await loadSnapshot(tx, {
-      ...settings.snapshot,
-      perTenantLimit: settings.passLimit,
-    });
+    const snapshot = await loadSnapshot(tx, settings.passLimit);
     const plan = planAdmissions({ ...snapshot, rules: settings.rules, limit: settings.passLimit });
     await writeRefusals(tx, plan.refused);
     const queued = await writeAdmissions(tx, deps.boss, plan.admitted, settings.dispatchTimeoutMs);

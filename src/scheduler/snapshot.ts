@@ -2,19 +2,10 @@
 // waiting (its quota, weight and current usage), and the head of each such tenant's queue.
 // Read inside the pass's transaction, under the scheduler lock.
 import type { Sql } from "../db/sql.ts";
-import { nodesWithLoad } from "../domain/executors/nodes.ts";
+import { acceptsWork, nodesWithLoad } from "../domain/executors/nodes.ts";
 import type { ExecutorKind } from "../generated/prisma/enums.ts";
 import type { PendingJob, TenantState } from "./fair-share.ts";
 import type { NodeState } from "./placement.ts";
-
-export interface SnapshotSettings {
-  /** A node whose last heartbeat is older than this is treated as down. */
-  heartbeatTimeoutMs: number;
-  /** Failures in a row at which a node's breaker opened; it stays half-open until a success. */
-  breakerFailures: number;
-  /** Most jobs read per tenant (a pass admits at most this many overall). */
-  perTenantLimit: number;
-}
 
 export interface Snapshot {
   nodes: NodeState[];
@@ -22,8 +13,13 @@ export interface Snapshot {
   pending: Map<string, PendingJob[]>;
 }
 
-export async function loadSnapshot(tx: Sql, settings: SnapshotSettings): Promise<Snapshot> {
-  const nodes = await loadNodes(tx, settings);
+/** `perTenantLimit`: most jobs read per tenant (a pass admits at most this many overall). */
+export async function loadSnapshot(tx: Sql, perTenantLimit: number): Promise<Snapshot> {
+  const nodes = (await nodesWithLoad(tx)).map((node) => ({
+    ...node,
+    usable: acceptsWork(node),
+    probeOnly: node.circuit === "HALF_OPEN",
+  }));
   const { rows } = await tx.query<TenantRow>(
     `SELECT t.id, t.weight, q."maxConcurrentJobs", q."cpuMillis", q."memoryMb", q.gpus,
             u.jobs, u.cpu, u.mem, u.gpu
@@ -47,7 +43,7 @@ export async function loadSnapshot(tx: Sql, settings: SnapshotSettings): Promise
     },
     usage: { jobs: row.jobs, cpuMillis: row.cpu, memoryMb: row.mem, gpus: row.gpu },
   }));
-  const pending = await loadPending(tx, tenants, settings.perTenantLimit);
+  const pending = await loadPending(tx, tenants, perTenantLimit);
   return { nodes, tenants, pending };
 }
 
@@ -62,25 +58,6 @@ interface TenantRow {
   cpu: number;
   mem: number;
   gpu: number;
-}
-
-async function loadNodes(tx: Sql, settings: SnapshotSettings): Promise<NodeState[]> {
-  const nodes = await nodesWithLoad(tx);
-  const { rows } = await tx.query<{ id: string; usable: boolean; probeOnly: boolean }>(
-    `SELECT id,
-            (status = 'ACTIVE' AND healthy
-              AND "lastHeartbeatAt" > now() - make_interval(secs => $1::float8 / 1000)
-              AND ("circuitOpenUntil" IS NULL OR "circuitOpenUntil" <= now())) AS usable,
-            COALESCE("consecutiveFailures" >= $2 AND "circuitOpenUntil" <= now(), false) AS "probeOnly"
-     FROM "ExecutorNode"`,
-    [settings.heartbeatTimeoutMs, settings.breakerFailures],
-  );
-  const state = new Map(rows.map((row) => [row.id, row]));
-  return nodes.map((node) => ({
-    ...node,
-    usable: state.get(node.id)?.usable === true,
-    probeOnly: state.get(node.id)?.probeOnly === true,
-  }));
 }
 
 /** Each tenant's next waiting jobs, at most what its concurrency quota could take now. */

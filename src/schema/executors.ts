@@ -21,14 +21,6 @@ const CircuitState = builder.enumType("CircuitState", {
   },
 });
 
-/** A node that missed this many seconds of heartbeats is shown (and treated) as down. */
-const HEARTBEAT_TIMEOUT_MS = 15_000;
-
-function circuitOf(node: NodeWithLoad, now: number): "CLOSED" | "OPEN" | "HALF_OPEN" {
-  if (node.circuitOpenUntil && node.circuitOpenUntil.getTime() > now) return "OPEN";
-  return node.circuitOpenUntil ? "HALF_OPEN" : "CLOSED";
-}
-
 const Capacity = builder
   .objectRef<{ cpuMillis: number; memoryMb: number; gpus: number; jobs: number }>(
     "ExecutorCapacity",
@@ -52,8 +44,8 @@ const ExecutorNode = builder.objectRef<NodeWithLoad>("ExecutorNode").implement({
     kind: t.expose("kind", { type: ExecutorKind }),
     status: t.expose("status", { type: ExecutorStatus }),
     healthy: t.boolean({
-      description: "Reports healthy and heartbeated within the last 15 s",
-      resolve: (n) => n.healthy && Date.now() - n.lastHeartbeatAt.getTime() < HEARTBEAT_TIMEOUT_MS,
+      description: "Its executor reports healthy and it heartbeated within its deadline",
+      resolve: (n) => n.healthy && n.alive,
     }),
     lastHeartbeatAt: t.expose("lastHeartbeatAt", { type: "DateTime" }),
     capacity: t.field({
@@ -85,7 +77,7 @@ const ExecutorNode = builder.objectRef<NodeWithLoad>("ExecutorNode").implement({
           n.runningJobs / n.maxJobs,
         ),
     }),
-    circuit: t.field({ type: CircuitState, resolve: (n) => circuitOf(n, Date.now()) }),
+    circuit: t.expose("circuit", { type: CircuitState }),
     consecutiveFailures: t.exposeInt("consecutiveFailures"),
   }),
 });

@@ -23,12 +23,12 @@ export async function renderMetrics(db: Database): Promise<string> {
     lines.push(`autoscorer_executor_running_jobs{${labels}} ${n.runningJobs}`);
   }
   lines.push(
-    "# HELP autoscorer_executor_healthy 1 when the node is healthy",
+    "# HELP autoscorer_executor_healthy 1 when the node reports healthy and heartbeats in time",
     "# TYPE autoscorer_executor_healthy gauge",
   );
   for (const n of nodes.rows) {
     lines.push(
-      `autoscorer_executor_healthy{node="${escapeLabel(n.name)}",kind="${n.kind}"} ${n.healthy ? 1 : 0}`,
+      `autoscorer_executor_healthy{node="${escapeLabel(n.name)}",kind="${n.kind}"} ${n.healthy && n.alive ? 1 : 0}`,
     );
   }
   return `${lines.join("\n")}\n`;

@@ -72,8 +72,11 @@ interface Run {
 
 export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const { settings, executor, log } = deps;
+  // Three missed heartbeats, and the node counts as down.
+  const aliveForMs = settings.heartbeatMs * 3;
   const node = await inTransaction(deps.pool, async (tx) => {
     const registered = await registerNode(tx, {
+      aliveForMs,
       name: settings.name,
       kind: executor.kind,
       capacity: executor.capacity(),
@@ -118,7 +121,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const heartbeat = async () => {
     try {
       const health = await executor.health();
-      await heartbeatNode(deps.pool, node.id, health.healthy && !stopping);
+      await heartbeatNode(deps.pool, node.id, health.healthy && !stopping, aliveForMs);
       if (succeededSinceBeat) {
         succeededSinceBeat = false;
         await recordNodeSuccess(deps.pool, node.id);
@@ -257,7 +260,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       clearInterval(heartbeatTimer);
       clearInterval(sweepTimer);
       unsubscribe();
-      await heartbeatNode(deps.pool, node.id, false).catch(() => {});
+      await heartbeatNode(deps.pool, node.id, false, aliveForMs).catch(() => {});
       await executor.close();
     },
   };

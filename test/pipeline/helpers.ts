@@ -29,12 +29,20 @@ export const schedulerSettings = (over: Partial<SchedulerSettings> = {}): Schedu
     breaker: { failures: 3, openSeconds: 2 },
     batch: 500,
   },
-  snapshot: { heartbeatTimeoutMs: 3 * 500, breakerFailures: 3 },
   passLimit: 500,
   dispatchTimeoutMs: LEASE_MS,
   tickMs: 100,
   ...over,
 });
+
+/** Silent unless DEBUG_PIPELINE is set: then each role's log lines go to stderr. */
+const debugLog =
+  (role: string) =>
+  (message: string, fields: Record<string, unknown>): void => {
+    if (!process.env.DEBUG_PIPELINE) return;
+    const text = JSON.stringify(fields, (_k, v: unknown) => (v instanceof Error ? v.message : v));
+    console.error(role, message, text);
+  };
 
 export interface TestPipeline {
   api: TestApi;
@@ -73,14 +81,7 @@ export async function startTestPipeline(
           boss,
           events: api.events,
           settings,
-          log: (message, fields) => {
-            if (process.env.DEBUG_PIPELINE)
-              console.error(
-                "scheduler",
-                message,
-                JSON.stringify(fields, (_k, v) => (v instanceof Error ? v.message : v)),
-              );
-          },
+          log: debugLog("scheduler"),
         });
   const workers: Worker[] = [];
 
@@ -114,14 +115,7 @@ export async function startTestPipeline(
         }),
         scorers,
         settings: workerSettings(name),
-        log: (message, fields) => {
-          if (process.env.DEBUG_PIPELINE)
-            console.error(
-              name,
-              message,
-              JSON.stringify(fields, (_k, v) => (v instanceof Error ? v.message : v)),
-            );
-        },
+        log: debugLog(name),
       });
       workers.push(worker);
       return worker;

@@ -207,9 +207,10 @@ describe("platform failures", () => {
       name: "phantom",
       kind: "LOCAL",
       capacity: { cpuMillis: 4000, memoryMb: 8192, gpus: 0, maxJobs: 4 },
+      aliveForMs: 1500,
     });
     await p.api.boss?.createQueue(`executor-${phantom.id}`);
-    const beat = setInterval(() => void heartbeatNode(p.api.db.pool, phantom.id, true), 200);
+    const beat = setInterval(() => void heartbeatNode(p.api.db.pool, phantom.id, true, 1500), 200);
     try {
       const id = await submitJob({ inputUri: "ok" });
       const job = await p.waitFor(id, ["FAILED", "SUCCEEDED"], 20_000);

@@ -18,6 +18,7 @@ export interface NodeRow {
   consecutiveFailures: number;
   circuitOpenUntil: Date | null;
   lastHeartbeatAt: Date;
+  aliveUntil: Date;
   labels: Record<string, string>;
   createdAt: Date;
 }
@@ -33,14 +34,19 @@ export async function registerNode(
     kind: ExecutorKind;
     capacity: ExecutorCapacity;
     labels?: Record<string, string>;
+    /** How long the node counts as alive without another heartbeat. */
+    aliveForMs: number;
   },
 ): Promise<NodeRow> {
   const { rows } = await tx.query<NodeRow>(
-    `INSERT INTO "ExecutorNode" (id, name, kind, "cpuMillis", "memoryMb", gpus, "maxJobs", labels)
-     VALUES (gen_random_uuid(), $1, $2::"ExecutorKind", $3, $4, $5, $6, $7::jsonb)
+    `INSERT INTO "ExecutorNode" (id, name, kind, "cpuMillis", "memoryMb", gpus, "maxJobs", labels,
+       "aliveUntil")
+     VALUES (gen_random_uuid(), $1, $2::"ExecutorKind", $3, $4, $5, $6, $7::jsonb,
+       now() + make_interval(secs => $8::float8 / 1000))
      ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, "cpuMillis" = EXCLUDED."cpuMillis",
        "memoryMb" = EXCLUDED."memoryMb", gpus = EXCLUDED.gpus, "maxJobs" = EXCLUDED."maxJobs",
-       labels = EXCLUDED.labels, healthy = true, "lastHeartbeatAt" = now()
+       labels = EXCLUDED.labels, healthy = true, "lastHeartbeatAt" = now(),
+       "aliveUntil" = EXCLUDED."aliveUntil"
      RETURNING *`,
     [
       node.name,
@@ -50,18 +56,32 @@ export async function registerNode(
       node.capacity.gpus,
       node.capacity.maxJobs,
       JSON.stringify(node.labels ?? {}),
+      node.aliveForMs,
     ],
   );
   return rows[0] as NodeRow;
 }
 
-/** A node with what the jobs placed on it (QUEUED or RUNNING) hold right now. */
+export type CircuitState = "CLOSED" | "OPEN" | "HALF_OPEN";
+
+/**
+ * A node with what the jobs placed on it (QUEUED or RUNNING) hold right now, and its
+ * liveness and breaker state as of the database's clock.
+ */
 export interface NodeWithLoad extends NodeRow {
   usedCpuMillis: number;
   usedMemoryMb: number;
   usedGpus: number;
   runningJobs: number;
+  /** Heartbeated within its deadline. */
+  alive: boolean;
+  /** OPEN until circuitOpenUntil; HALF_OPEN after it until a success clears it. */
+  circuit: CircuitState;
 }
+
+/** Whether the scheduler may place new work on the node. */
+export const acceptsWork = (node: NodeWithLoad): boolean =>
+  node.status === "ACTIVE" && node.healthy && node.alive && node.circuit !== "OPEN";
 
 /**
  * Nodes and their load, summed from the placed jobs themselves: no counter on the node row
@@ -71,7 +91,11 @@ export interface NodeWithLoad extends NodeRow {
 export async function nodesWithLoad(sql: Sql, nodeId?: string): Promise<NodeWithLoad[]> {
   const { rows } = await sql.query<NodeWithLoad>(
     `SELECT n.*, COALESCE(u.cpu, 0)::int AS "usedCpuMillis", COALESCE(u.mem, 0)::int AS "usedMemoryMb",
-            COALESCE(u.gpu, 0)::int AS "usedGpus", COALESCE(u.jobs, 0)::int AS "runningJobs"
+            COALESCE(u.gpu, 0)::int AS "usedGpus", COALESCE(u.jobs, 0)::int AS "runningJobs",
+            n."aliveUntil" > now() AS alive,
+            CASE WHEN n."circuitOpenUntil" > now() THEN 'OPEN'
+                 WHEN n."circuitOpenUntil" IS NOT NULL THEN 'HALF_OPEN'
+                 ELSE 'CLOSED' END AS circuit
      FROM "ExecutorNode" n
      LEFT JOIN (SELECT "executorNodeId" AS node, sum("cpuMillis") AS cpu, sum("memoryMb") AS mem,
                        sum(gpus) AS gpu, count(*) AS jobs
@@ -84,11 +108,21 @@ export async function nodesWithLoad(sql: Sql, nodeId?: string): Promise<NodeWith
   return rows;
 }
 
-/** Records that the node is alive and whether its executor reports itself healthy. */
-export async function heartbeatNode(sql: Sql, nodeId: string, healthy: boolean): Promise<void> {
+/**
+ * Records that the node is alive for another `aliveForMs`, and whether its executor reports
+ * itself healthy.
+ */
+export async function heartbeatNode(
+  sql: Sql,
+  nodeId: string,
+  healthy: boolean,
+  aliveForMs: number,
+): Promise<void> {
   await sql.query(
-    `UPDATE "ExecutorNode" SET "lastHeartbeatAt" = now(), healthy = $2 WHERE id = $1`,
-    [nodeId, healthy],
+    `UPDATE "ExecutorNode" SET "lastHeartbeatAt" = now(), healthy = $2,
+       "aliveUntil" = now() + make_interval(secs => $3::float8 / 1000)
+     WHERE id = $1`,
+    [nodeId, healthy, aliveForMs],
   );
 }
 
@@ -101,7 +135,8 @@ export interface BreakerSettings {
 
 /**
  * Counts a platform failure on the node (a lost run, a container the engine could not
- * create). At the threshold the breaker opens; a failure while half-open re-opens it.
+ * create). At the threshold the breaker opens; a failure while half-open (the count is
+ * still at or above the threshold) re-opens it.
  */
 export async function recordNodeFailure(
   tx: Sql,

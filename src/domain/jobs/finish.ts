@@ -8,8 +8,12 @@ import type { JobState } from "../../generated/prisma/enums.ts";
 import type { Result } from "../../scorers/index.ts";
 import type { JobRow } from "./job-row.ts";
 import { type BackoffSettings, isRetryable, retryDelayMs } from "./retry-policy.ts";
-import { DEFAULT_COUNTED_STATES, refundSubmission } from "./submission-counters.ts";
-import { jobStateEvents, transitionJob } from "./transitions.ts";
+import {
+  jobStateEvents,
+  recordJobEvents,
+  refundIfUncounted,
+  transitionJob,
+} from "./transitions.ts";
 
 export interface AttemptFailure {
   jobId: string;
@@ -96,15 +100,15 @@ export async function succeedAttempts(
   const recorded = new Set(rows.map((row) => row.id));
   if (rows.length === 0) return recorded;
   const done = successes.filter((s) => recorded.has(s.jobId));
-  await tx.query(
-    `INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", message)
-     SELECT id, attempt, 'RUNNING', 'SUCCEEDED', 'score ' || score
-     FROM unnest($1::uuid[], $2::int[], $3::text[]) AS e(id, attempt, score)`,
-    [
-      done.map((s) => s.jobId),
-      done.map((s) => s.attempt),
-      done.map((s) => String(s.result.summary.score)),
-    ],
+  await recordJobEvents(
+    tx,
+    done.map((s) => ({
+      jobId: s.jobId,
+      attempt: s.attempt,
+      from: "RUNNING" as const,
+      to: "SUCCEEDED" as const,
+      message: `score ${s.result.summary.score}`,
+    })),
   );
   await tx.query(
     `INSERT INTO "Result" ("jobId", attempt, score, summary, metrics, artifacts, timing, versioning)
@@ -125,13 +129,7 @@ export async function succeedAttempts(
     ],
   );
   // A competition that does not count successful entries gives their submissions back.
-  for (const row of rows) {
-    const counted = row.countedStates ?? DEFAULT_COUNTED_STATES;
-    if (row.chargedOn && !counted.includes("SUCCEEDED")) {
-      await refundSubmission(tx, row, row.chargedOn);
-      await tx.query(`UPDATE "Job" SET "chargedOn" = NULL WHERE id = $1`, [row.id]);
-    }
-  }
+  for (const row of rows) await refundIfUncounted(tx, row);
   await publishMany(
     tx,
     rows.flatMap((row) => jobStateEvents(row, "RUNNING")),

@@ -45,3 +45,21 @@ export const formatCpu = (millis: number): string =>
 
 export const formatMemory = (mib: number): string =>
   mib % 1024 === 0 ? `${mib / 1024}Gi` : `${mib}Mi`;
+
+export interface ResourceAmounts {
+  cpuMillis: number;
+  memoryMb: number;
+  gpus: number;
+}
+
+/**
+ * What of a job's resources exceeds a tenant's whole quota, as "cpu 4000m > 2000m" and the
+ * like; empty when it fits. Such a job could never start, at submission or ever after.
+ */
+export function beyondQuota(job: ResourceAmounts, quota: ResourceAmounts): string[] {
+  const over: string[] = [];
+  if (job.cpuMillis > quota.cpuMillis) over.push(`cpu ${job.cpuMillis}m > ${quota.cpuMillis}m`);
+  if (job.memoryMb > quota.memoryMb) over.push(`memory ${job.memoryMb}Mi > ${quota.memoryMb}Mi`);
+  if (job.gpus > quota.gpus) over.push(`gpus ${job.gpus} > ${quota.gpus}`);
+  return over;
+}

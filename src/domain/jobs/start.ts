@@ -5,7 +5,7 @@ import { publishMany } from "../../db/pubsub.ts";
 import type { Sql } from "../../db/sql.ts";
 import type { JobRow } from "./job-row.ts";
 import type { DispatchPayload } from "./queues.ts";
-import { jobStateEvents } from "./transitions.ts";
+import { jobStateEvents, recordJobEvents } from "./transitions.ts";
 
 export async function startAttempts(
   tx: Sql,
@@ -22,10 +22,9 @@ export async function startAttempts(
     [attempts.map((a) => a.jobId), attempts.map((a) => a.attempt), leaseMs],
   );
   if (rows.length === 0) return rows;
-  await tx.query(
-    `INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState")
-     SELECT id, attempt, 'QUEUED', 'RUNNING' FROM unnest($1::uuid[], $2::int[]) AS e(id, attempt)`,
-    [rows.map((r) => r.id), rows.map((r) => r.attempt)],
+  await recordJobEvents(
+    tx,
+    rows.map((row) => ({ jobId: row.id, attempt: row.attempt, from: "QUEUED", to: "RUNNING" })),
   );
   await publishMany(
     tx,

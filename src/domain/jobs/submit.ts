@@ -11,6 +11,7 @@ import { requireAuthenticated } from "../principal.ts";
 import { resolveInputDir } from "./input-location.ts";
 import type { JobRow } from "./job-row.ts";
 import { wakeScheduler } from "./queues.ts";
+import { beyondQuota } from "./resources.ts";
 import { DEFAULT_TIME_LIMIT_SEC, type NormalizedSpec, normalizeSpec } from "./spec.ts";
 import { chargeSubmission, utcDay } from "./submission-counters.ts";
 import {
@@ -114,10 +115,7 @@ function chooseScorer(
 
 /** A job that asks for more than its tenant may ever hold could never run: refuse it now. */
 function checkAgainstQuota(spec: NormalizedSpec, quota: TenantQuota): number {
-  const over: string[] = [];
-  if (spec.cpuMillis > quota.cpuMillis) over.push(`cpu ${spec.cpuMillis}m > ${quota.cpuMillis}m`);
-  if (spec.memoryMb > quota.memoryMb) over.push(`memory ${spec.memoryMb}Mi > ${quota.memoryMb}Mi`);
-  if (spec.gpus > quota.gpus) over.push(`gpus ${spec.gpus} > ${quota.gpus}`);
+  const over = beyondQuota(spec, quota);
   const timeLimit = spec.timeLimitSec ?? Math.min(DEFAULT_TIME_LIMIT_SEC, quota.maxJobSeconds);
   if (timeLimit > quota.maxJobSeconds)
     over.push(`timeLimit ${timeLimit}s > ${quota.maxJobSeconds}s`);

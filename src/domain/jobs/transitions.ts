@@ -99,26 +99,67 @@ export async function transitionJob(tx: Sql, request: TransitionRequest): Promis
   const job = rows[0];
   if (!job) return null;
 
-  await tx.query(
-    `INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", "errorCode", message)
-     VALUES ($1, $2, $3::"JobState", $4::"JobState", $5, $6)`,
-    [job.id, job.attempt, job.previousState, job.state, job.errorCode, request.message ?? null],
-  );
+  await recordJobEvents(tx, [
+    {
+      jobId: job.id,
+      attempt: job.attempt,
+      from: job.previousState,
+      to: job.state,
+      errorCode: job.errorCode,
+      message: request.message ?? null,
+    },
+  ]);
 
   const waitingDelta =
     Number(WAITING_STATES.includes(job.state)) - Number(WAITING_STATES.includes(job.previousState));
   if (waitingDelta !== 0) await adjustWaiting(tx, job.tenantId, waitingDelta);
 
-  const counted = job.countedStates ?? DEFAULT_COUNTED_STATES;
-  if (job.chargedOn && !counted.includes(job.state)) {
-    await refundSubmission(tx, job, job.chargedOn);
-    await tx.query(`UPDATE "Job" SET "chargedOn" = NULL WHERE id = $1`, [job.id]);
-    job.chargedOn = null;
-  }
-
+  await refundIfUncounted(tx, job);
   await publishJobState(tx, job, job.previousState);
   const { previousState: _p, countedStates: _c, ...plain } = job;
   return plain;
+}
+
+export interface JobEventRecord {
+  jobId: string;
+  attempt: number;
+  from: JobState | null;
+  to: JobState;
+  errorCode?: string | null;
+  message?: string | null;
+}
+
+/** Appends to jobs' state history: any number of events in one statement. */
+export async function recordJobEvents(tx: Sql, events: readonly JobEventRecord[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.query(
+    `INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", "errorCode", message)
+     SELECT * FROM unnest($1::uuid[], $2::int[], $3::"JobState"[], $4::"JobState"[], $5::text[],
+                          $6::text[])`,
+    [
+      events.map((e) => e.jobId),
+      events.map((e) => e.attempt),
+      events.map((e) => e.from),
+      events.map((e) => e.to),
+      events.map((e) => e.errorCode ?? null),
+      events.map((e) => e.message ?? null),
+    ],
+  );
+}
+
+/**
+ * Gives back the submission of a job that moved to a state its competition does not count
+ * (`countedStates` as read with the move; null outside a competition).
+ */
+export async function refundIfUncounted(
+  tx: Sql,
+  job: JobRow & { countedStates: JobState[] | null },
+): Promise<void> {
+  const counted = job.countedStates ?? DEFAULT_COUNTED_STATES;
+  if (!job.chargedOn || counted.includes(job.state)) return;
+  await refundSubmission(tx, job, job.chargedOn);
+  await tx.query(`UPDATE "Job" SET "chargedOn" = NULL WHERE id = $1`, [job.id]);
+  job.chargedOn = null;
 }
 
 type StateOf = Pick<JobRow, "id" | "tenantId" | "state" | "attempt" | "errorCode">;

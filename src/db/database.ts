@@ -3,6 +3,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
+import { poolTypes, UTC_SESSION } from "./timestamps.ts";
 
 export type { PrismaClient } from "../generated/prisma/client.ts";
 export { Prisma } from "../generated/prisma/client.ts";
@@ -20,7 +21,12 @@ export interface Database {
 // Postgres BIGINT (audit and event ids) arrive as strings; keep them strings so they never
 // lose precision, but parse COUNT(*) style results where callers ask for numbers explicitly.
 export function connectDatabase(url: string, options: { poolSize?: number } = {}): Database {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    options: UTC_SESSION,
+    types: poolTypes,
+  });
   // A dropped connection must not crash the process; the pool replaces it on next use.
   // Idle clients report through the pool; a client that is checked out (inside a
   // transaction, between two statements) emits on itself, and an unheard 'error' event

@@ -45,8 +45,14 @@ function requestError(error: AppError) {
   });
 }
 
-export function createContextFactory(deps: GraphQLDeps) {
-  return async (authorization: string | null | undefined, requestId?: string) => {
+/** Builds the context of one request (HTTP) or connection (WebSocket) from its credentials. */
+export type ContextFactory = (
+  authorization: string | null | undefined,
+  requestId?: string,
+) => Promise<GraphQLContext>;
+
+export function createContextFactory(deps: GraphQLDeps): ContextFactory {
+  return async (authorization, requestId) => {
     const id = requestId && /^[\w.-]{1,100}$/.test(requestId) ? requestId : randomUUID();
     try {
       const actor = await deps.auth.fromAuthorization(authorization);
@@ -62,7 +68,11 @@ export function createContextFactory(deps: GraphQLDeps) {
       return context;
     } catch (error) {
       if (error instanceof AppError) throw requestError(error);
-      throw error;
+      // E.g. the database is down during the key lookup: the client learns only the id.
+      deps.log("unexpected error", { requestId: id, error });
+      throw createGraphQLError(`Unexpected error (request id ${id})`, {
+        extensions: { code: "INTERNAL_SERVER_ERROR", requestId: id, http: { status: 500 } },
+      });
     }
   };
 }

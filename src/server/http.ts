@@ -4,14 +4,15 @@ import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
 import type { Database } from "../db/database.ts";
-import type { createContextFactory, GraphQLServer } from "./graphql.ts";
+import type { ContextFactory, GraphQLServer } from "./graphql.ts";
+import { createJsonPostHandler } from "./graphql-post.ts";
 import { renderMetrics } from "./metrics.ts";
 import { attachWebSocket } from "./websocket.ts";
 
 export interface HttpDeps {
   db: Database;
   yoga: GraphQLServer;
-  contextFor: ReturnType<typeof createContextFactory>;
+  contextFor: ContextFactory;
   /** Built web client (index.html and assets), served at `/` when present. */
   webRoot?: string;
   maxBodyBytes: number;
@@ -46,8 +47,20 @@ function send(res: ServerResponse, status: number, body: string, type = "text/pl
 }
 
 export function createHttpServer(deps: HttpDeps): { server: Server; close(): Promise<void> } {
+  const jsonPost = createJsonPostHandler(deps);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const target = req.url ?? "/";
+    const query = target.indexOf("?");
+    const pathname = query < 0 ? target : target.slice(0, query);
+    // The API path first, without building a URL object per request.
+    if (pathname === "/graphql") {
+      const length = Number(req.headers["content-length"] ?? 0);
+      if (length > deps.maxBodyBytes) return send(res, 413, "request body too large\n");
+      const mediaType = jsonPost.accepts(req);
+      if (mediaType) return jsonPost.handle(req, res, mediaType);
+      return deps.yoga.handle(req, res);
+    }
+    const url = new URL(target, "http://localhost");
     if (url.pathname === "/healthz") return send(res, 200, "ok\n");
     if (url.pathname === "/readyz") {
       try {
@@ -59,11 +72,6 @@ export function createHttpServer(deps: HttpDeps): { server: Server; close(): Pro
     }
     if (url.pathname === "/metrics") {
       return send(res, 200, await renderMetrics(deps.db), "text/plain; version=0.0.4");
-    }
-    if (url.pathname === "/graphql") {
-      const length = Number(req.headers["content-length"] ?? 0);
-      if (length > deps.maxBodyBytes) return send(res, 413, "request body too large\n");
-      return deps.yoga.handle(req, res);
     }
     if (req.method === "GET" && deps.webRoot) {
       if (await serveStatic(deps.webRoot, url, res)) return;

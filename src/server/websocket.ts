@@ -6,7 +6,7 @@ import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import type { GraphQLContext } from "../schema/context.ts";
-import type { createContextFactory, GraphQLServer } from "./graphql.ts";
+import type { ContextFactory, GraphQLServer } from "./graphql.ts";
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
@@ -16,7 +16,7 @@ interface EnvelopedRoot {
 export function attachWebSocket(
   httpServer: Server,
   yoga: GraphQLServer,
-  contextFor: ReturnType<typeof createContextFactory>,
+  contextFor: ContextFactory,
 ): { close(): Promise<void> } {
   const wss = new WebSocketServer({ server: httpServer, path: "/graphql" });
   const cleanup = useServer<{ authorization?: string }, { context?: GraphQLContext }>(

@@ -9,7 +9,12 @@ import { connectDatabase, type Database } from "../../src/db/database.ts";
 import { createSubscriber, type Subscriber } from "../../src/db/pubsub.ts";
 import { ensureBootstrapAdmin } from "../../src/domain/bootstrap.ts";
 import { createAuthenticator } from "../../src/server/auth.ts";
-import { createContextFactory, createGraphQLServer } from "../../src/server/graphql.ts";
+import {
+  type ContextFactory,
+  createContextFactory,
+  createGraphQLServer,
+  type GraphQLServer,
+} from "../../src/server/graphql.ts";
 import { createHttpServer } from "../../src/server/http.ts";
 import { createRateLimiter } from "../../src/server/rate-limit.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
@@ -30,6 +35,9 @@ export interface TestApi {
   inputRoot: string;
   events: Subscriber;
   testDb: TestDatabase;
+  /** The Yoga instance behind the server, and its context factory, for serving it elsewhere. */
+  yoga: GraphQLServer;
+  contextFor: ContextFactory;
   /** Logged unexpected errors, for asserting on masking. */
   errorLog: Array<{ message: string; fields: Record<string, unknown> }>;
   gql<T = Record<string, unknown>>(
@@ -74,10 +82,12 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     maxQueryDepth: options.maxQueryDepth ?? 12,
     jobs: boss ? { boss, inputRoot, maxAttempts: 3 } : undefined,
   };
+  const yoga = createGraphQLServer(deps);
+  const contextFor = createContextFactory(deps);
   const http = createHttpServer({
     db,
-    yoga: createGraphQLServer(deps),
-    contextFor: createContextFactory(deps),
+    yoga,
+    contextFor,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
   });
   await new Promise<void>((resolve) => http.server.listen(0, "127.0.0.1", resolve));
@@ -89,6 +99,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     inputRoot,
     events,
     testDb,
+    yoga,
+    contextFor,
     errorLog,
     async gql(query, variables = {}, key = ADMIN_KEY) {
       const response = await fetch(`${url}/graphql`, {

@@ -1,13 +1,14 @@
 // bench:api — a paginated `tenants` and `auditLogs` query through the whole server (HTTP,
-// authentication, Yoga, Pothos, Prisma) against the same SQL run directly with `pg`, side by
-// side, same database, same concurrency. The API runs in its own process, as in production;
-// the load generator and the raw `pg` baseline share this one.
-import { spawn } from "node:child_process";
-import http from "node:http";
+// authentication, Yoga, Pothos) against the same SQL run directly with `pg`, side by side,
+// same database, same concurrency. The API runs in its own processes, as in production; the
+// load generator and the raw `pg` baseline share this one. Each phase also records the CPU
+// each side spent per request, so a reader sees where the two cores went.
+import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
 import { freePort } from "../src/db/embedded.ts";
-import { benchDatabase, closedLoop, fmt, type LoadResult } from "./lib.ts";
+import { connectionPool, requestBytes } from "./http-client.ts";
+import { benchDatabase, closedLoop, fmt, type LoadResult, processCpuSeconds } from "./lib.ts";
 
 const ADMIN_KEY = "bench-admin-key-0123456789abcdef";
 const TENANTS = 500;
@@ -17,35 +18,16 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SERVERS = Number(process.env.BENCH_SERVERS ?? 2);
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-function post(port: number, body: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: "127.0.0.1",
-        port,
-        path: "/graphql",
-        method: "POST",
-        agent,
-        headers: {
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(body),
-          authorization: `Bearer ${ADMIN_KEY}`,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString();
-          if (res.statusCode !== 200 || text.includes('"errors"')) reject(new Error(text));
-          else resolve(text);
-        });
-      },
-    );
-    req.on("error", reject);
-    req.end(body);
+/** A closed-loop operation posting one GraphQL body over keep-alive connections. */
+async function graphqlOperation(port: number, body: string) {
+  const bytes = requestBytes("127.0.0.1", port, {
+    path: "/graphql",
+    body,
+    headers: { authorization: `Bearer ${ADMIN_KEY}` },
+  });
+  return connectionPool("127.0.0.1", port, CONCURRENCY, bytes, (response) => {
+    if (response.status !== 200 || response.body.includes('"errors"'))
+      throw new Error(`GraphQL request failed (${response.status}): ${response.body}`);
   });
 }
 
@@ -120,77 +102,107 @@ async function main() {
   );
   // The raw baseline gets the same pool size the API process uses.
   const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+  const closers: Array<() => void> = [];
   try {
+    // Exactly the statements the API's keyset fast paths run for these pages
+    // (src/domain/tenants.ts, src/domain/audit-log.ts), read whole as the server reads them.
     const rawTenants = () =>
       pool
         .query(
-          `SELECT id, slug, name, status, weight FROM "Tenant" WHERE slug > $1 ORDER BY slug ASC LIMIT $2`,
-          ["tenant-0100", PAGE + 1],
+          `SELECT id, slug, name, status, weight, "createdAt", "updatedAt" FROM "Tenant"
+            WHERE slug > $1 ORDER BY slug ASC LIMIT ${PAGE + 1}`,
+          ["tenant-0100"],
         )
         .then(() => undefined);
     const rawAudit = () =>
       pool
         .query(
-          `SELECT id, at, action, "targetType", "targetId" FROM "AuditLog" ORDER BY id DESC LIMIT $1`,
-          [PAGE + 1],
+          `SELECT id, at, "actorUserId", "actorKeyId", "tenantId", action, "targetType", "targetId",
+                  before, after, "requestId"
+             FROM "AuditLog" ORDER BY id DESC LIMIT ${PAGE + 1}`,
         )
         .then(() => undefined);
+    const gql = async (body: string) => {
+      const client = await graphqlOperation(port, body);
+      closers.push(client.close);
+      return client.operation;
+    };
     // Start the page after tenant-0100, as a client paging through the list would.
-    const firstPage = JSON.parse(
-      await post(
-        port,
-        JSON.stringify({ query: `{ tenants(first: 100) { pageInfo { endCursor } } }` }),
-      ),
-    ) as { data: { tenants: { pageInfo: { endCursor: string } } } };
-    const tenantsBody = tenantsQuery(firstPage.data.tenants.pageInfo.endCursor);
-    const gqlTenants = () => post(port, tenantsBody).then(() => undefined);
-    const gqlAudit = () => post(port, AUDIT_QUERY).then(() => undefined);
+    const firstPage = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({ query: "{ tenants(first: 100) { pageInfo { endCursor } } }" }),
+    });
+    const cursor = (
+      (await firstPage.json()) as { data: { tenants: { pageInfo: { endCursor: string } } } }
+    ).data.tenants.pageInfo.endCursor;
+    const gqlTenants = await gql(tenantsQuery(cursor));
+    const gqlAudit = await gql(AUDIT_QUERY);
+    const gqlTrivial = await gql(JSON.stringify({ query: "{ __typename }" }));
 
     // Warm up every path (JIT, connection pools, prepared plans) before measuring.
-    for (const op of [rawTenants, rawAudit, gqlTenants, gqlAudit])
+    for (const op of [rawTenants, rawAudit, gqlTenants, gqlAudit, gqlTrivial])
       await closedLoop(op, CONCURRENCY, 2);
 
-    const results: Array<[string, LoadResult, LoadResult]> = [];
-    for (const [name, raw, gql] of [
+    const measure = async (operation: () => Promise<void>): Promise<Phase> => {
+      const serverCpu = processCpuSeconds(servers.map(pidOf));
+      const ownCpu = process.cpuUsage();
+      const load = await closedLoop(operation, CONCURRENCY, SECONDS);
+      const own = process.cpuUsage(ownCpu);
+      const perRequest = (seconds: number) => (seconds * 1e6) / load.operations;
+      return {
+        load,
+        generatorUs: perRequest((own.user + own.system) / 1e6),
+        serverUs: perRequest(processCpuSeconds(servers.map(pidOf)) - serverCpu),
+      };
+    };
+
+    const results: Array<[string, Phase, Phase]> = [];
+    for (const [name, raw, graphql] of [
       ["tenants (page of 20)", rawTenants, gqlTenants],
       ["auditLogs (page of 20)", rawAudit, gqlAudit],
     ] as const) {
-      const rawResult = await closedLoop(raw, CONCURRENCY, SECONDS);
-      const gqlResult = await closedLoop(gql, CONCURRENCY, SECONDS);
-      results.push([name, rawResult, gqlResult]);
+      results.push([name, await measure(raw), await measure(graphql)]);
     }
-
     // The floor of the HTTP + GraphQL layers alone: a query that touches no database.
-    const trivialBody = JSON.stringify({ query: "{ __typename }" });
-    const trivial = await closedLoop(
-      () => post(port, trivialBody).then(() => undefined),
-      CONCURRENCY,
-      SECONDS,
-    );
+    const trivial = await measure(gqlTrivial);
 
     const lines = [
-      `bench:api — ${CONCURRENCY} concurrent clients, ${SECONDS} s per run, ${TENANTS} tenants, ${fmt(AUDIT_ROWS)} audit rows`,
+      `bench:api — ${CONCURRENCY} concurrent clients, ${SECONDS} s per run, ${TENANTS} tenants, ${fmt(AUDIT_ROWS)} audit rows, ${SERVERS} API process(es)`,
       "",
-      "| query | raw pg req/s | GraphQL req/s | GraphQL / raw | raw p50 / p99 ms | GraphQL p50 / p99 ms |",
-      "|---|---:|---:|---:|---:|---:|",
+      "| query | raw pg req/s | GraphQL req/s | GraphQL / raw | raw p50 / p99 ms | GraphQL p50 / p99 ms | CPU µs/req: generator raw / GraphQL, API process |",
+      "|---|---:|---:|---:|---:|---:|---:|",
       ...results.map(
-        ([name, raw, gql]) =>
-          `| ${name} | ${fmt(raw.perSecond)} | ${fmt(gql.perSecond)} | ${fmt(gql.perSecond / raw.perSecond, 2)} | ${fmt(raw.p50Ms, 2)} / ${fmt(raw.p99Ms, 2)} | ${fmt(gql.p50Ms, 2)} / ${fmt(gql.p99Ms, 2)} |`,
+        ([name, raw, graphql]) =>
+          `| ${name} | ${fmt(raw.load.perSecond)} | ${fmt(graphql.load.perSecond)} | ${fmt(graphql.load.perSecond / raw.load.perSecond, 2)} | ${fmt(raw.load.p50Ms, 2)} / ${fmt(raw.load.p99Ms, 2)} | ${fmt(graphql.load.p50Ms, 2)} / ${fmt(graphql.load.p99Ms, 2)} | ${fmt(raw.generatorUs)} / ${fmt(graphql.generatorUs)}, ${fmt(graphql.serverUs)} |`,
       ),
       "",
-      `Floor of HTTP + GraphQL alone (\`{ __typename }\`, no database): ${fmt(trivial.perSecond)} req/s, p50 ${fmt(trivial.p50Ms, 2)} ms.`,
+      `Floor of HTTP + GraphQL alone (\`{ __typename }\`, no database): ${fmt(trivial.load.perSecond)} req/s, p50 ${fmt(trivial.load.p50Ms, 2)} ms, API process ${fmt(trivial.serverUs)} CPU µs/req.`,
       `API processes: ${SERVERS} (SO_REUSEPORT); raw pg pool size 10, as in each API process.`,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {
+    for (const close of closers) close();
     await pool.end();
-    agent.destroy();
     for (const server of servers) {
       server.kill("SIGTERM");
       await new Promise((resolve) => server.once("exit", resolve));
     }
     await database.stop();
   }
+}
+
+interface Phase {
+  load: LoadResult;
+  /** CPU of this process (load generator, and the `pg` driver for raw) per request. */
+  generatorUs: number;
+  /** CPU of the API processes per request; zero for raw `pg`. */
+  serverUs: number;
+}
+
+function pidOf(child: ChildProcess): number {
+  if (child.pid === undefined) throw new Error("API process has no pid");
+  return child.pid;
 }
 
 await main();

@@ -1,5 +1,6 @@
 // Shared benchmark helpers: a throwaway embedded Postgres, closed-loop load with fixed
 // concurrency, and percentiles.
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -70,3 +71,18 @@ export async function closedLoop(
 
 export const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** User + system CPU seconds the given Linux processes have used so far (from /proc). */
+export function processCpuSeconds(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: 100 on every Linux this runs on (the kernel ABI fixes it for /proc). */
+const CLOCK_TICKS_PER_SECOND = 100;

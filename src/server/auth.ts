@@ -22,7 +22,9 @@ export function createAuthenticator(
   events: Subscriber,
   log: (message: string, error?: unknown) => void,
 ): Authenticator {
-  const cache = new Map<string, { principal: Principal; expiresAt: number }>();
+  // Entries hold the lookup itself, so a burst of requests with a key whose entry just
+  // expired shares one lookup instead of sending one each.
+  const cache = new Map<string, { principal: Promise<Principal>; expiresAt: number }>();
   const off = events.on("auth", undefined, () => cache.clear());
 
   return {
@@ -34,13 +36,21 @@ export function createAuthenticator(
       const now = Date.now();
       const hit = cache.get(token);
       if (hit && hit.expiresAt > now) return hit.principal;
-      const principal = await authenticate(db, token, new Date(now));
+      const principal = authenticate(db, token, new Date(now));
       if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
-      cache.set(token, { principal, expiresAt: now + CACHE_TTL_MS });
-      touchApiKey(db, principal.apiKeyId, new Date(now)).catch((error: unknown) =>
-        log("could not record API key use", error),
-      );
-      return principal;
+      const entry = { principal, expiresAt: now + CACHE_TTL_MS };
+      cache.set(token, entry);
+      try {
+        const { apiKeyId } = await principal;
+        touchApiKey(db, apiKeyId, new Date(now)).catch((error: unknown) =>
+          log("could not record API key use", error),
+        );
+        return principal;
+      } catch (error) {
+        // Failures are not cached: a key created a moment later must work at once.
+        if (cache.get(token) === entry) cache.delete(token);
+        throw error;
+      }
     },
     forget: () => cache.clear(),
     close: off,

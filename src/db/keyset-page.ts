@@ -1,50 +1,55 @@
-// Keyset pagination in SQL with the semantics of the Prisma arguments Pothos connections
-// compute (`take` may be negative to page backwards; `skip: 1` skips the cursor row), so a
-// hot list can be read with one plain SQL statement and still page like its Prisma twin.
-// Prisma 6's WebAssembly query compiler costs about 0.4 ms of main-thread CPU per query,
-// which caps a GraphQL list at a fraction of what Postgres serves (see BENCHMARKS.md).
+// Keyset pagination in SQL: one page of a list ordered by a unique column, starting after
+// (or before) a key. The connection helper (src/schema/keyset-connection.ts) turns Relay
+// arguments into a page and the rows back into edges.
 
-export interface PrismaPageArgs {
-  take?: number;
-  skip?: number;
-  cursor?: Record<string, unknown>;
+/** A page of a list: rows after and/or before a key, `limit` rows at most. */
+export interface KeysetPage<K> {
+  after?: K;
+  before?: K;
+  /** One more than the page holds, so the caller can tell whether more rows follow. */
+  limit: number;
+  /** Backward paging (`last`): the `limit` rows nearest `before` are wanted. */
+  inverted: boolean;
 }
 
 export interface KeysetSql {
-  /** `column > $n` style condition, or null on the first page. */
-  condition: string | null;
+  /** `column > $n` style conditions, to AND with the caller's own. */
+  conditions: string[];
   orderBy: string;
   limit: number;
   params: unknown[];
-  /** Rows come back in reverse for backward pages; flip them after the query. */
+  /** Rows come back nearest-first for backward pages; flip them after the query. */
   reverse: boolean;
 }
 
-/** `column` must be a unique, quoted column name known to the caller, never user input. */
-export function keysetSql(
-  page: PrismaPageArgs,
+/**
+ * `column` must be a unique, quoted column name known to the caller, never user input;
+ * `direction` is the list's order. Parameters are numbered from `firstParam`.
+ */
+export function keysetSql<K>(
+  page: KeysetPage<K>,
   column: string,
-  cursorField: string,
   direction: "ASC" | "DESC",
   firstParam: number,
 ): KeysetSql {
-  const take = page.take ?? 20;
-  const backward = take < 0;
-  const forwardOp = direction === "ASC" ? ">" : "<";
-  const op = backward ? (forwardOp === ">" ? "<" : ">") : forwardOp;
-  const order = backward ? (direction === "ASC" ? "DESC" : "ASC") : direction;
-  const cursorValue = page.cursor?.[cursorField];
-  const hasCursor = cursorValue !== undefined && (page.skip ?? 0) >= 1;
+  const later = direction === "ASC" ? ">" : "<";
+  const earlier = direction === "ASC" ? "<" : ">";
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  for (const [key, op] of [
+    [page.after, later],
+    [page.before, earlier],
+  ] as const) {
+    if (key === undefined) continue;
+    params.push(key);
+    conditions.push(`${column} ${op} $${firstParam + params.length - 1}`);
+  }
+  const flipped = direction === "ASC" ? "DESC" : "ASC";
   return {
-    condition: hasCursor ? `${column} ${op} $${firstParam}` : null,
-    orderBy: `${column} ${order}`,
-    limit: Math.abs(take),
-    params: hasCursor ? [cursorValue] : [],
-    reverse: backward,
+    conditions,
+    orderBy: `${column} ${page.inverted ? flipped : direction}`,
+    limit: page.limit,
+    params,
+    reverse: page.inverted,
   };
-}
-
-/** True when the page asks for no relations or field selection, so plain rows suffice. */
-export function isPlainPage(page: object): boolean {
-  return !("include" in page && page.include) && !("select" in page && page.select);
 }

@@ -2,7 +2,7 @@
 // quotas; owners may rename their own tenant; members and viewers read their own tenant.
 import { z } from "zod";
 import type { PrismaTx } from "../db/database.ts";
-import { isPlainPage, keysetSql } from "../db/keyset-page.ts";
+import { type KeysetPage, keysetSql } from "../db/keyset-page.ts";
 import type { Prisma, Quota, Tenant } from "../generated/prisma/client.ts";
 import { recordAudit } from "./audit.ts";
 import type { DomainContext } from "./context.ts";
@@ -64,24 +64,35 @@ export async function getVisibleTenant(
   return tenant;
 }
 
-/** Paging arguments as the GraphQL connection computes them. */
-export type TenantPage = Pick<
-  Prisma.TenantFindManyArgs,
-  "take" | "skip" | "cursor" | "include" | "select"
->;
+/** Relations to load with each tenant of a page (a Prisma include or select). */
+export type TenantRelations = Pick<Prisma.TenantFindManyArgs, "include" | "select">;
 
-/** The tenants the caller may see, by slug: all for admins, the key's own otherwise. */
-export async function listTenants(ctx: DomainContext, page: TenantPage): Promise<Tenant[]> {
+/**
+ * The tenants the caller may see, in slug order: all for admins, the key's own otherwise.
+ * A page without relations is one SQL statement; with them, one Prisma query.
+ */
+export async function listTenants(
+  ctx: DomainContext,
+  page: KeysetPage<string>,
+  relations?: TenantRelations,
+): Promise<Tenant[]> {
   const actor = requireAuthenticated(ctx.actor);
   if (!actor.isPlatformAdmin && !actor.tenantId) return [];
   const onlyTenant = actor.isPlatformAdmin ? null : actor.tenantId;
-  if (!isPlainPage(page)) {
-    const where = onlyTenant ? { id: onlyTenant } : {};
-    return ctx.db.prisma.tenant.findMany({ ...page, where, orderBy: { slug: "asc" } });
+  if (relations) {
+    const rows = await ctx.db.prisma.tenant.findMany({
+      ...relations,
+      where: {
+        ...(onlyTenant ? { id: onlyTenant } : {}),
+        slug: { gt: page.after, lt: page.before },
+      },
+      orderBy: { slug: page.inverted ? "desc" : "asc" },
+      take: page.limit,
+    });
+    return page.inverted ? rows.reverse() : rows;
   }
-  // The common dashboard read (no relations) skips Prisma's per-query compilation.
-  const keyset = keysetSql(page, "slug", "slug", "ASC", onlyTenant ? 2 : 1);
-  const conditions = [onlyTenant ? "id = $1::uuid" : null, keyset.condition].filter(Boolean);
+  const keyset = keysetSql(page, "slug", "ASC", onlyTenant ? 2 : 1);
+  const conditions = [...(onlyTenant ? ["id = $1::uuid"] : []), ...keyset.conditions];
   const { rows } = await ctx.db.pool.query<Tenant>(
     `SELECT id, slug, name, status, weight, "createdAt", "updatedAt" FROM "Tenant"
       ${conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : ""}

@@ -1,6 +1,8 @@
 // The audit log, newest first.
+import type { KeysetPage } from "../db/keyset-page.ts";
 import { listAuditLogs } from "../domain/audit-log.ts";
 import { builder } from "./builder.ts";
+import { resolveKeysetConnection } from "./keyset-connection.ts";
 
 export const AuditLogRef = builder.prismaObject("AuditLog", {
   fields: (t) => ({
@@ -29,26 +31,30 @@ const AuditLogFilter = builder.inputType("AuditLogFilter", {
 });
 
 builder.queryFields((t) => ({
-  auditLogs: t.prismaConnection(
+  auditLogs: t.connection(
     {
-      type: "AuditLog",
-      cursor: "id",
+      type: AuditLogRef,
       authScopes: { authenticated: true },
-      description: "Platform admins see all rows; tenant owners their tenant's",
+      description: "Platform admins see all rows; tenant owners their tenant's. Newest first.",
       errors: {},
       args: { filter: t.arg({ type: AuditLogFilter }) },
-      resolve: async (query, _root, args, ctx) => {
+      resolve: (_root, args, ctx) => {
         const filter = args.filter ?? {};
-        return listAuditLogs(
-          ctx.domain,
-          {
-            tenant: filter.tenant ?? undefined,
-            actorUserId: filter.actorUserId ? String(filter.actorUserId) : undefined,
-            action: filter.action ?? undefined,
-            since: filter.since ?? undefined,
-            until: filter.until ?? undefined,
-          },
-          query,
+        return resolveKeysetConnection(
+          args,
+          (page: KeysetPage<bigint>) =>
+            listAuditLogs(
+              ctx.domain,
+              {
+                tenant: filter.tenant ?? undefined,
+                actorUserId: filter.actorUserId ? String(filter.actorUserId) : undefined,
+                action: filter.action ?? undefined,
+                since: filter.since ?? undefined,
+                until: filter.until ?? undefined,
+              },
+              page,
+            ),
+          (row) => row.id,
         );
       },
     },

@@ -1,8 +1,10 @@
 // Tenants, quotas, users, API keys and `me`.
+import type { KeysetPage } from "../db/keyset-page.ts";
 import * as apiKeys from "../domain/api-keys.ts";
 import { requireAuthenticated } from "../domain/principal.ts";
 import * as tenants from "../domain/tenants.ts";
 import { builder } from "./builder.ts";
+import { nodeRelationsQuery, resolveKeysetConnection } from "./keyset-connection.ts";
 
 export const TenantStatus = builder.enumType("TenantStatus", { values: ["ACTIVE", "SUSPENDED"] });
 export const MemberRole = builder.enumType("MemberRole", {
@@ -172,12 +174,17 @@ builder.queryFields((t) => ({
     authScopes: { authenticated: true },
     resolve: (_root, _args, ctx) => requireAuthenticated(ctx.actor),
   }),
-  tenants: t.prismaConnection({
-    type: "Tenant",
-    cursor: "slug",
+  tenants: t.connection({
+    type: TenantRef,
     authScopes: { authenticated: true },
-    description: "All tenants for platform admins; your own tenant otherwise",
-    resolve: (query, _root, _args, ctx) => tenants.listTenants(ctx.domain, query),
+    description: "All tenants for platform admins, in slug order; your own tenant otherwise",
+    resolve: (_root, args, ctx, info) =>
+      resolveKeysetConnection(
+        args,
+        (page: KeysetPage<string>) =>
+          tenants.listTenants(ctx.domain, page, nodeRelationsQuery(info, ctx, "Tenant")),
+        (tenant) => tenant.slug,
+      ),
   }),
   tenant: t.field({
     type: TenantRef,

@@ -1,19 +1,41 @@
-// Connections page forwards and backwards with the same results whether they are read with
-// plain SQL (no relations asked for) or through Prisma (relations included).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// Connections page forwards and backwards to the same rows whether a page is read with plain
+// SQL (nodes want columns only) or through Prisma (nodes want relations).
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestApi, type TestApi } from "../helpers/api.ts";
 import { createTenant } from "../helpers/fixtures.ts";
 
-interface Page {
-  tenants: {
-    edges: Array<{ node: { slug: string; quota?: { gpus: number } } }>;
-    pageInfo: {
-      hasNextPage: boolean;
-      hasPreviousPage: boolean;
-      endCursor: string;
-      startCursor: string;
-    };
-  };
+interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  endCursor: string;
+  startCursor: string;
+}
+const PAGE_INFO = "pageInfo { hasNextPage hasPreviousPage endCursor startCursor }";
+
+/** Every row of a connection, read page by page from one end to the other. */
+async function walk(
+  direction: "forward" | "backward",
+  fetchPage: (
+    args: string,
+    cursor: string | null,
+  ) => Promise<{ rows: string[]; pageInfo: PageInfo }>,
+): Promise<string[]> {
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  for (let i = 0; i < 20; i++) {
+    const args = direction === "forward" ? "first: 3, after: $cursor" : "last: 3, before: $cursor";
+    const { rows, pageInfo } = await fetchPage(args, cursor);
+    if (direction === "forward") {
+      seen.push(...rows);
+      if (!pageInfo.hasNextPage) return seen;
+      cursor = pageInfo.endCursor;
+    } else {
+      seen.unshift(...rows);
+      if (!pageInfo.hasPreviousPage) return seen;
+      cursor = pageInfo.startCursor;
+    }
+  }
+  throw new Error("paging did not end");
 }
 
 describe("connection paging", () => {
@@ -25,41 +47,68 @@ describe("connection paging", () => {
   });
   afterAll(() => api.close());
 
-  const walk = async (withQuota: boolean, direction: "forward" | "backward") => {
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    const fields = `edges { node { slug ${withQuota ? "quota { gpus }" : ""} } }
-      pageInfo { hasNextPage hasPreviousPage endCursor startCursor }`;
-    for (let i = 0; i < 10; i++) {
-      const args =
-        direction === "forward" ? `first: 3, after: $cursor` : `last: 3, before: $cursor`;
-      const result: { data?: Page } = await api.gql<Page>(
-        `query($cursor: String) { tenants(${args}) { ${fields} } }`,
-        {
-          cursor,
-        },
-      );
-      const page = result.data?.tenants;
-      if (!page) throw new Error(JSON.stringify(result));
-      const pageSlugs = page.edges.map((e) => e.node.slug);
-      if (withQuota) expect(page.edges.every((e) => e.node.quota?.gpus === 0)).toBe(true);
-      if (direction === "forward") {
-        seen.push(...pageSlugs);
-        if (!page.pageInfo.hasNextPage) break;
-        cursor = page.pageInfo.endCursor;
-      } else {
-        seen.unshift(...pageSlugs);
-        if (!page.pageInfo.hasPreviousPage) break;
-        cursor = page.pageInfo.startCursor;
-      }
-    }
-    return seen;
+  const tenantPages = (withQuota: boolean) => async (args: string, cursor: string | null) => {
+    type Page = {
+      tenants: {
+        edges: Array<{ node: { slug: string; quota?: { gpus: number } } }>;
+        pageInfo: PageInfo;
+      };
+    };
+    const result = await api.gql<Page>(
+      `query($cursor: String) { tenants(${args}) {
+         edges { node { slug ${withQuota ? "quota { gpus }" : ""} } } ${PAGE_INFO} } }`,
+      { cursor },
+    );
+    const page = result.data?.tenants;
+    if (!page) throw new Error(JSON.stringify(result));
+    if (withQuota) expect(page.edges.every((e) => e.node.quota?.gpus === 0)).toBe(true);
+    return { rows: page.edges.map((e) => e.node.slug), pageInfo: page.pageInfo };
   };
 
   it("visits every tenant once, in slug order, both ways, with and without relations", async () => {
     for (const withQuota of [false, true]) {
-      expect(await walk(withQuota, "forward")).toEqual(slugs);
-      expect(await walk(withQuota, "backward")).toEqual(slugs);
+      expect(await walk("forward", tenantPages(withQuota))).toEqual(slugs);
+      expect(await walk("backward", tenantPages(withQuota))).toEqual(slugs);
     }
+  });
+
+  it("loads a page and its relations in one query", async () => {
+    const pages = vi.spyOn(api.db.prisma.tenant, "findMany");
+    const singles = vi.spyOn(api.db.prisma.tenant, "findUniqueOrThrow");
+    try {
+      const result = await api.gql<{ tenants: { edges: unknown[] } }>(
+        `{ tenants(first: 5) { edges { node { slug quota { gpus } } } } }`,
+      );
+      expect(result.data?.tenants.edges).toHaveLength(5);
+      expect(pages).toHaveBeenCalledTimes(1);
+      expect(singles).not.toHaveBeenCalled();
+    } finally {
+      pages.mockRestore();
+      singles.mockRestore();
+    }
+  });
+
+  it("pages the audit log newest first, both ways, to the same rows", async () => {
+    type Page = { auditLogs: { edges: Array<{ node: { id: string } }>; pageInfo: PageInfo } };
+    const auditPages = async (args: string, cursor: string | null) => {
+      const result = await api.gql<Page>(
+        `query($cursor: String) { auditLogs(${args}) { ... on QueryAuditLogsConnection {
+           edges { node { id } } ${PAGE_INFO} } } }`,
+        { cursor },
+      );
+      const page = result.data?.auditLogs;
+      if (!page) throw new Error(JSON.stringify(result));
+      return { rows: page.edges.map((e) => e.node.id), pageInfo: page.pageInfo };
+    };
+    const { rows: everything } = await auditPages("first: 100, after: $cursor", null);
+    expect(everything.length).toBeGreaterThanOrEqual(slugs.length);
+    expect([...everything].sort((a, b) => Number(b) - Number(a))).toEqual(everything);
+    expect(await walk("forward", auditPages)).toEqual(everything);
+    expect(await walk("backward", auditPages)).toEqual(everything);
+  });
+
+  it("refuses a cursor it did not issue", async () => {
+    const result = await api.gql(`{ tenants(first: 2, after: "bm9wZQ==") { edges { cursor } } }`);
+    expect(result.errors?.[0]?.message).toMatch(/Invalid cursor/);
   });
 });

@@ -51,7 +51,7 @@ describe("timestamps across time zones", () => {
         },
         requestId: "t",
       },
-      { take: 1 },
+      { limit: 1, inverted: false },
     );
     expect(viaPrisma.createdAt).toEqual(createdAt);
     expect(viaSql?.createdAt).toEqual(createdAt);

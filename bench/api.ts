@@ -15,7 +15,9 @@ const TENANTS = 500;
 const AUDIT_ROWS = 20_000;
 const PAGE = 20;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** Raw and GraphQL phases alternate this many times, so drift on a shared VM hits both. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SERVERS = Number(process.env.BENCH_SERVERS ?? 2);
 
 /** A closed-loop operation posting one GraphQL body over keep-alive connections. */
@@ -149,35 +151,43 @@ async function main() {
       const ownCpu = process.cpuUsage();
       const load = await closedLoop(operation, CONCURRENCY, SECONDS);
       const own = process.cpuUsage(ownCpu);
-      const perRequest = (seconds: number) => (seconds * 1e6) / load.operations;
       return {
         load,
-        generatorUs: perRequest((own.user + own.system) / 1e6),
-        serverUs: perRequest(processCpuSeconds(servers.map(pidOf)) - serverCpu),
+        generatorCpu: (own.user + own.system) / 1e6,
+        serverCpu: processCpuSeconds(servers.map(pidOf)) - serverCpu,
       };
     };
 
-    const results: Array<[string, Phase, Phase]> = [];
+    const results: Array<{ name: string; raw: Phase[]; graphql: Phase[] }> = [];
     for (const [name, raw, graphql] of [
       ["tenants (page of 20)", rawTenants, gqlTenants],
       ["auditLogs (page of 20)", rawAudit, gqlAudit],
     ] as const) {
-      results.push([name, await measure(raw), await measure(graphql)]);
+      const result = { name, raw: [] as Phase[], graphql: [] as Phase[] };
+      for (let round = 0; round < ROUNDS; round++) {
+        result.raw.push(await measure(raw));
+        result.graphql.push(await measure(graphql));
+      }
+      results.push(result);
     }
     // The floor of the HTTP + GraphQL layers alone: a query that touches no database.
-    const trivial = await measure(gqlTrivial);
+    const trivial = summarize([await measure(gqlTrivial)]);
 
     const lines = [
-      `bench:api — ${CONCURRENCY} concurrent clients, ${SECONDS} s per run, ${TENANTS} tenants, ${fmt(AUDIT_ROWS)} audit rows, ${SERVERS} API process(es)`,
+      `bench:api — ${CONCURRENCY} concurrent clients, ${ROUNDS} rounds of ${SECONDS} s per path, ${TENANTS} tenants, ${fmt(AUDIT_ROWS)} audit rows, ${SERVERS} API process(es)`,
       "",
-      "| query | raw pg req/s | GraphQL req/s | GraphQL / raw | raw p50 / p99 ms | GraphQL p50 / p99 ms | CPU µs/req: generator raw / GraphQL, API process |",
+      "| query | raw pg req/s | GraphQL req/s | GraphQL / raw (rounds) | raw p50 / p99 ms | GraphQL p50 / p99 ms | CPU µs/req: generator raw / GraphQL, API processes |",
       "|---|---:|---:|---:|---:|---:|---:|",
-      ...results.map(
-        ([name, raw, graphql]) =>
-          `| ${name} | ${fmt(raw.load.perSecond)} | ${fmt(graphql.load.perSecond)} | ${fmt(graphql.load.perSecond / raw.load.perSecond, 2)} | ${fmt(raw.load.p50Ms, 2)} / ${fmt(raw.load.p99Ms, 2)} | ${fmt(graphql.load.p50Ms, 2)} / ${fmt(graphql.load.p99Ms, 2)} | ${fmt(raw.generatorUs)} / ${fmt(graphql.generatorUs)}, ${fmt(graphql.serverUs)} |`,
-      ),
+      ...results.map(({ name, raw, graphql }) => {
+        const r = summarize(raw);
+        const g = summarize(graphql);
+        const rounds = raw.map(
+          (phase, i) => (graphql[i]?.load.perSecond ?? 0) / phase.load.perSecond,
+        );
+        return `| ${name} | ${fmt(r.perSecond)} | ${fmt(g.perSecond)} | ${fmt(g.perSecond / r.perSecond, 2)} (${fmt(Math.min(...rounds), 2)}–${fmt(Math.max(...rounds), 2)}) | ${fmt(r.p50Ms, 2)} / ${fmt(r.p99Ms, 2)} | ${fmt(g.p50Ms, 2)} / ${fmt(g.p99Ms, 2)} | ${fmt(r.generatorUs)} / ${fmt(g.generatorUs)}, ${fmt(g.serverUs)} |`;
+      }),
       "",
-      `Floor of HTTP + GraphQL alone (\`{ __typename }\`, no database): ${fmt(trivial.load.perSecond)} req/s, p50 ${fmt(trivial.load.p50Ms, 2)} ms, API process ${fmt(trivial.serverUs)} CPU µs/req.`,
+      `Floor of HTTP + GraphQL alone (\`{ __typename }\`, no database): ${fmt(trivial.perSecond)} req/s, p50 ${fmt(trivial.p50Ms, 2)} ms, API processes ${fmt(trivial.serverUs)} CPU µs/req.`,
       `API processes: ${SERVERS} (SO_REUSEPORT); raw pg pool size 10, as in each API process.`,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
@@ -194,10 +204,26 @@ async function main() {
 
 interface Phase {
   load: LoadResult;
-  /** CPU of this process (load generator, and the `pg` driver for raw) per request. */
-  generatorUs: number;
-  /** CPU of the API processes per request; zero for raw `pg`. */
-  serverUs: number;
+  /** CPU seconds of this process: the load generator, and the `pg` driver for raw. */
+  generatorCpu: number;
+  /** CPU seconds of the API processes; zero for raw `pg`. */
+  serverCpu: number;
+}
+
+/** Rounds of one path together: overall rate and CPU per request, median latencies. */
+function summarize(phases: Phase[]) {
+  const operations = phases.reduce((sum, p) => sum + p.load.operations, 0);
+  const seconds = phases.reduce((sum, p) => sum + p.load.seconds, 0);
+  const median = (values: number[]) =>
+    values.sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+  const perRequestUs = (cpu: number) => (cpu * 1e6) / operations;
+  return {
+    perSecond: operations / seconds,
+    p50Ms: median(phases.map((p) => p.load.p50Ms)),
+    p99Ms: median(phases.map((p) => p.load.p99Ms)),
+    generatorUs: perRequestUs(phases.reduce((sum, p) => sum + p.generatorCpu, 0)),
+    serverUs: perRequestUs(phases.reduce((sum, p) => sum + p.serverCpu, 0)),
+  };
 }
 
 function pidOf(child: ChildProcess): number {

@@ -1,11 +1,10 @@
 // Writes an admission plan in the pass's transaction: the admitted jobs become QUEUED on
-// their node as a new attempt (the fencing token the worker must quote), their tenants'
-// waiting counts shrink, each job gets its event, and the node queues get their messages — all
+// their node as a new attempt (the fencing token the worker must quote), each job gets its
+// event, and the node queues get their messages — all
 // in set-based statements, so a pass of hundreds of jobs costs a handful of round trips.
 import { publishMany } from "../db/pubsub.ts";
 import type { Sql } from "../db/sql.ts";
 import { type Boss, bossDb, type DispatchPayload, nodeQueue } from "../domain/jobs/queues.ts";
-import { admitWaiting } from "../domain/jobs/submission-counters.ts";
 import { jobStateEvents, recordJobEvents, transitionJob } from "../domain/jobs/transitions.ts";
 import type { ExecutorKind, JobState } from "../generated/prisma/enums.ts";
 import type { Admission, Refusal } from "./fair-share.ts";
@@ -57,10 +56,6 @@ export async function writeAdmissions(
       to: "QUEUED",
       message: `placed on ${row.executorNodeId}`,
     })),
-  );
-  await admitWaiting(
-    tx,
-    rows.map((row) => row.tenantId),
   );
   await publishMany(
     tx,

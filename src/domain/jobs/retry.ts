@@ -10,9 +10,10 @@ import type { JobRow } from "./job-row.ts";
 import { getJob } from "./queries.ts";
 import { wakeScheduler } from "./queues.ts";
 import {
-  adjustWaiting,
   chargeSubmission,
+  countWaiting,
   ensureWaitingWithin,
+  lockWaitingLine,
   utcDay,
 } from "./submission-counters.ts";
 import { jobSettings } from "./submit.ts";
@@ -59,8 +60,9 @@ export async function retryJob(ctx: DomainContext, id: string): Promise<JobRow> 
         state: visible.state,
       });
     }
-    // The transition counted it as waiting again; hold it to the quota like a new job.
-    ensureWaitingWithin(await adjustWaiting(tx, job.tenantId, 0), limits.maxQueuedJobs);
+    // Back in the waiting line: hold it to the quota like a new job.
+    await lockWaitingLine(tx, job.tenantId);
+    ensureWaitingWithin(await countWaiting(tx, job.tenantId), limits.maxQueuedJobs);
     if (!job.chargedOn) {
       await chargeSubmission(
         tx,

@@ -1,9 +1,13 @@
 // Exact submission limits. Each limit is a counter row per scope and UTC day; charging a
 // job increments every counter it falls under in the submitting transaction, and a counter
-// above its limit aborts that transaction. The tenant's waiting jobs (PENDING, bounded by
-// maxQueuedJobs) are one more counter, kept by the transitions in and out of PENDING and,
-// for a whole pass at once, by admission. The row lock serialises only submissions that
+// above its limit aborts that transaction. The row lock serialises only submissions that
 // share a counter, so 100 simultaneous submits against a limit of 5 accept exactly 5.
+//
+// The tenant's waiting jobs (PENDING, bounded by maxQueuedJobs) are counted, not kept: a
+// counter there would be written by every admission pass as well as every submission, and
+// the two would queue behind each other's row locks (it halved end-to-end throughput).
+// Jobs only join the line through a submission or a retry, which take the tenant's
+// waiting-line lock and count after it; admission only shortens the line and takes nothing.
 //
 // Which job states count is each competition's rule (`countedStates`); jobs outside a
 // competition count in every state but CANCELLED. A job that moves to a state that does
@@ -43,14 +47,6 @@ interface Counter {
   label: string;
 }
 
-/**
- * States in which a job waits for admission and counts against maxQueuedJobs. QUEUED is
- * not one: a queued job already holds its share of the concurrency quota, and leaving it
- * out keeps this counter out of every worker transaction (a hot row there would serialise
- * every job start and finish of a tenant).
- */
-export const WAITING_STATES: readonly JobState[] = ["PENDING"];
-
 /** UTC calendar day of `at` as YYYY-MM-DD. */
 export const utcDay = (at: Date): string => at.toISOString().slice(0, 10);
 
@@ -62,7 +58,6 @@ export function dailyResetAt(at: Date): Date {
 export const tenantScope = (tenantId: string): string => `tenant:${tenantId}`;
 export const phaseScope = (phaseId: string, tenantId: string): string =>
   `phase:${phaseId}:tenant:${tenantId}`;
-export const queuedScope = (tenantId: string): string => `queued:${tenantId}`;
 export const phaseTotalScope = (phaseId: string, tenantId: string): string =>
   `phase-total:${phaseId}:tenant:${tenantId}`;
 
@@ -105,8 +100,9 @@ const sortedByScope = (counters: Counter[]): Counter[] =>
 /**
  * Charges one submission on `at`'s day; throws DAILY_LIMIT_REACHED when a limit is hit
  * (the caller's transaction then rolls back, taking the increment with it). With
- * `maxWaiting`, the job also joins the tenant's waiting count in the same statement, and
- * QUOTA_EXCEEDED is thrown above it: one round trip while the counter rows are locked.
+ * `maxWaiting`, the tenant's waiting jobs (this one included) are counted in the same
+ * statement, and QUOTA_EXCEEDED is thrown above it; the caller must hold the tenant's
+ * waiting-line lock (lockWaitingLine) from an earlier statement.
  */
 export async function chargeSubmission(
   tx: Sql,
@@ -115,26 +111,22 @@ export async function chargeSubmission(
   at: Date,
   maxWaiting?: number,
 ): Promise<void> {
-  const waiting: Counter = {
-    scope: queuedScope(target.tenantId),
-    day: TOTAL_DAY,
-    limit: null,
-    label: "",
-  };
-  const counters = sortedByScope([
-    ...countersFor(target, utcDay(at), limits),
-    ...(maxWaiting === undefined ? [] : [waiting]),
-  ]);
-  const { rows } = await tx.query<{ scope: string; count: number }>(
-    `INSERT INTO "SubmissionCounter" (scope, day, count)
-     SELECT scope, day, 1 FROM unnest($1::text[], $2::date[]) AS c(scope, day)
-     ON CONFLICT (scope, day) DO UPDATE SET count = "SubmissionCounter".count + 1
-     RETURNING scope, count`,
-    [counters.map((c) => c.scope), counters.map((c) => c.day)],
+  const counters = countersFor(target, utcDay(at), limits);
+  const { rows } = await tx.query<{ scope: string; count: number; waiting: number | null }>(
+    `WITH charged AS (
+       INSERT INTO "SubmissionCounter" (scope, day, count)
+       SELECT scope, day, 1 FROM unnest($1::text[], $2::date[]) AS c(scope, day)
+       ON CONFLICT (scope, day) DO UPDATE SET count = "SubmissionCounter".count + 1
+       RETURNING scope, count)
+     SELECT scope, count, CASE WHEN $4 THEN (${waitingCount("$3")}) END AS waiting FROM charged`,
+    [
+      counters.map((c) => c.scope),
+      counters.map((c) => c.day),
+      target.tenantId,
+      maxWaiting !== undefined,
+    ],
   );
-  if (maxWaiting !== undefined) {
-    ensureWaitingWithin(rows.find((row) => row.scope === waiting.scope)?.count ?? 0, maxWaiting);
-  }
+  if (maxWaiting !== undefined) ensureWaitingWithin(rows[0]?.waiting ?? 0, maxWaiting);
   for (const counter of counters) {
     const count = rows.find((row) => row.scope === counter.scope)?.count ?? 0;
     if (counter.limit !== null && count > counter.limit) {
@@ -142,6 +134,31 @@ export async function chargeSubmission(
       throw new DailyLimitReachedError(counter.limit, resetsAt, counter.label);
     }
   }
+}
+
+/**
+ * The tenant's jobs waiting for admission (PENDING; a QUEUED job already holds its share of
+ * the concurrency quota), with the tenant id in parameter `param`.
+ */
+const waitingCount = (param: string) =>
+  `SELECT count(*)::int AS count FROM "Job" WHERE "tenantId" = ${param}::uuid AND state = 'PENDING'`;
+
+/**
+ * Takes the tenant's waiting-line lock until the transaction ends. Whoever adds a job to a
+ * tenant's line (submission, retry) holds it while counting the line, so two of them never
+ * both see the last free place; the count must come in a later statement than the lock, so
+ * that its snapshot includes everything committed before the lock was granted.
+ */
+export async function lockWaitingLine(tx: Sql, tenantId: string): Promise<void> {
+  await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
+    `waiting-line:${tenantId}`,
+  ]);
+}
+
+/** The tenant's waiting jobs, for a caller holding its waiting-line lock or only reporting. */
+export async function countWaiting(sql: Sql, tenantId: string): Promise<number> {
+  const { rows } = await sql.query<{ count: number }>(waitingCount("$1"), [tenantId]);
+  return rows[0]?.count ?? 0;
 }
 
 /** Gives back the submission a job was charged on `chargedOn`. */
@@ -156,31 +173,6 @@ export async function refundSubmission(
      FROM unnest($1::text[], $2::date[]) AS r(scope, day)
      WHERE c.scope = r.scope AND c.day = r.day`,
     [counters.map((c) => c.scope), counters.map((c) => c.day)],
-  );
-}
-
-/**
- * Adds `delta` to the tenant's waiting-jobs counter (a job entered or left PENDING/QUEUED)
- * and returns the new count. The row lock makes a following limit check exact.
- */
-export async function adjustWaiting(tx: Sql, tenantId: string, delta: number): Promise<number> {
-  const { rows } = await tx.query<{ count: number }>(
-    `INSERT INTO "SubmissionCounter" (scope, day, count) VALUES ($1, $2::date, GREATEST($3, 0))
-     ON CONFLICT (scope, day) DO UPDATE SET count = GREATEST("SubmissionCounter".count + $3, 0)
-     RETURNING count`,
-    [queuedScope(tenantId), TOTAL_DAY, delta],
-  );
-  return rows[0]?.count ?? 0;
-}
-
-/** Takes admitted jobs off their tenants' waiting counters, one statement for a whole pass. */
-export async function admitWaiting(tx: Sql, tenantIds: readonly string[]): Promise<void> {
-  if (tenantIds.length === 0) return;
-  await tx.query(
-    `UPDATE "SubmissionCounter" AS c SET count = GREATEST(c.count - a.n, 0)
-     FROM (SELECT scope, count(*)::int AS n FROM unnest($1::text[]) AS scope GROUP BY scope) AS a
-     WHERE c.scope = a.scope AND c.day = $2::date`,
-    [tenantIds.map(queuedScope), TOTAL_DAY],
   );
 }
 
@@ -200,20 +192,18 @@ export async function readCounts(
   target: ChargeTarget,
   at: Date,
 ): Promise<{ tenantToday: number; phaseToday: number; phaseTotal: number; waiting: number }> {
-  const counters = [
-    ...countersFor(target, utcDay(at)),
-    { scope: queuedScope(target.tenantId), day: TOTAL_DAY, limit: null, label: "" },
-  ];
+  const counters = countersFor(target, utcDay(at));
   const { rows } = await sql.query<{ scope: string; count: number }>(
     `SELECT c.scope, c.count FROM "SubmissionCounter" c
-     JOIN unnest($1::text[], $2::date[]) AS r(scope, day) ON c.scope = r.scope AND c.day = r.day`,
-    [counters.map((c) => c.scope), counters.map((c) => c.day)],
+     JOIN unnest($1::text[], $2::date[]) AS r(scope, day) ON c.scope = r.scope AND c.day = r.day
+     UNION ALL SELECT 'waiting', (${waitingCount("$3")})`,
+    [counters.map((c) => c.scope), counters.map((c) => c.day), target.tenantId],
   );
   const count = (scope: string) => rows.find((row) => row.scope === scope)?.count ?? 0;
   return {
     tenantToday: count(tenantScope(target.tenantId)),
     phaseToday: target.phaseId ? count(phaseScope(target.phaseId, target.tenantId)) : 0,
     phaseTotal: target.phaseId ? count(phaseTotalScope(target.phaseId, target.tenantId)) : 0,
-    waiting: count(queuedScope(target.tenantId)),
+    waiting: count("waiting"),
   };
 }

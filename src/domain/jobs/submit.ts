@@ -13,7 +13,7 @@ import type { JobRow } from "./job-row.ts";
 import { wakeScheduler } from "./queues.ts";
 import { beyondQuota } from "./resources.ts";
 import { DEFAULT_TIME_LIMIT_SEC, type NormalizedSpec, normalizeSpec } from "./spec.ts";
-import { chargeSubmission, utcDay } from "./submission-counters.ts";
+import { chargeSubmission, lockWaitingLine, utcDay } from "./submission-counters.ts";
 import {
   type PhaseRules,
   submissionPhase,
@@ -68,8 +68,9 @@ export async function submitJob(ctx: DomainContext, input: unknown): Promise<Job
     });
     await publishJobState(tx, job, null);
     await wakeScheduler(settings.boss, tx);
-    // Counters last: their row locks serialise a tenant's submissions until commit, so they
-    // are taken when nothing but the commit is left to do.
+    // Locks last: they serialise a tenant's submissions until commit, so they are taken
+    // when nothing but the commit is left to do.
+    await lockWaitingLine(tx, tenant.id);
     await chargeSubmission(
       tx,
       { tenantId: tenant.id, phaseId: phase?.phaseId ?? null },

@@ -1,7 +1,7 @@
 // The one way a job changes state. Every move is conditional on the state (and, for a
 // worker, the attempt) it expects, so two processes racing on one job cannot both win; and
-// each move does its bookkeeping in the same transaction: a job event, the tenant's
-// waiting-jobs count, a refunded submission, and the events subscribers see after commit.
+// each move does its bookkeeping in the same transaction: a job event, a refunded
+// submission, and the events subscribers see after commit.
 // Node capacity is not booked here: the scheduler sums it from the placed jobs themselves,
 // so no job start or finish has to update a node row every other job also updates.
 
@@ -9,12 +9,7 @@ import { type EventEnvelope, publishMany } from "../../db/pubsub.ts";
 import type { Sql } from "../../db/sql.ts";
 import type { JobState } from "../../generated/prisma/enums.ts";
 import { isTerminal, type JobRow } from "./job-row.ts";
-import {
-  adjustWaiting,
-  DEFAULT_COUNTED_STATES,
-  refundSubmission,
-  WAITING_STATES,
-} from "./submission-counters.ts";
+import { DEFAULT_COUNTED_STATES, refundSubmission } from "./submission-counters.ts";
 
 /** Columns a transition may set besides state and error; names are Job's own. */
 const SETTABLE = [
@@ -109,10 +104,6 @@ export async function transitionJob(tx: Sql, request: TransitionRequest): Promis
       message: request.message ?? null,
     },
   ]);
-
-  const waitingDelta =
-    Number(WAITING_STATES.includes(job.state)) - Number(WAITING_STATES.includes(job.previousState));
-  if (waitingDelta !== 0) await adjustWaiting(tx, job.tenantId, waitingDelta);
 
   await refundIfUncounted(tx, job);
   await publishJobState(tx, job, job.previousState);

@@ -1,6 +1,6 @@
 // Shared benchmark helpers: a throwaway embedded Postgres, closed-loop load with fixed
 // concurrency, and percentiles.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -72,14 +72,37 @@ export async function closedLoop(
 export const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** Fields of /proc/PID/stat after the parenthesised command name. */
+function statFields(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
 /** User + system CPU seconds the given Linux processes have used so far (from /proc). */
 export function processCpuSeconds(pids: number[]): number {
   let ticks = 0;
   for (const pid of pids) {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are the 12th and 13th fields after the command name.
+    const fields = statFields(pid);
     ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds of every `postgres` process on the machine, with what exited children left
+ * to their parent (cutime, cstime): the benchmark's embedded cluster is the only one running.
+ */
+export function postgresCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("postgres")) continue;
+      const fields = statFields(pid);
+      ticks += [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+    } catch {
+      // The process ended while being read.
+    }
   }
   return ticks / CLOCK_TICKS_PER_SECOND;
 }

@@ -13,11 +13,12 @@ import { connectDatabase } from "../src/db/database.ts";
 import { createSubscriber } from "../src/db/pubsub.ts";
 import type { DomainContext } from "../src/domain/context.ts";
 import { submitJob } from "../src/domain/jobs/submit.ts";
+import { createSubmissionWriter } from "../src/domain/jobs/write-submissions.ts";
 import { createLocalExecutor } from "../src/executors/local.ts";
 import { startScheduler } from "../src/scheduler/scheduler.ts";
 import { createScorerRegistry } from "../src/scorers/index.ts";
 import { startWorker } from "../src/worker/worker.ts";
-import { benchDatabase, fmt, percentile } from "./lib.ts";
+import { benchDatabase, fmt, percentile, postgresCpuSeconds } from "./lib.ts";
 
 const N = Number(process.env.BENCH_JOBS ?? 20_000);
 const IN_FLIGHT = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -37,6 +38,7 @@ async function main() {
     onError: (e) => console.error(e),
   });
   const scorers = await createScorerRegistry({ watch: false });
+  const submissions = createSubmissionWriter(db.pool, boss);
   const inputRoot = mkdtempSync(path.join(os.tmpdir(), "bench-inputs-"));
   const workspaceRoot = mkdtempSync(path.join(os.tmpdir(), "bench-ws-"));
   const user = randomUUID();
@@ -77,7 +79,7 @@ async function main() {
       },
       requestId: "bench",
       scorers,
-      jobs: { boss, inputRoot, maxAttempts: 3 },
+      jobs: { boss, inputRoot, maxAttempts: 3, submissions },
     });
   }
   const ctx = contexts[0] as DomainContext;
@@ -130,8 +132,22 @@ async function main() {
     while ((await count("SUCCEEDED")) < total) await new Promise((r) => setTimeout(r, 100));
   };
 
+  // CPU per job: this process (submitters, scheduler, worker or pg-boss's client) and Postgres.
+  const cpuMeter = () => {
+    const own = process.cpuUsage();
+    const postgres = postgresCpuSeconds();
+    return () => {
+      const used = process.cpuUsage(own);
+      return {
+        nodeUs: ((used.user + used.system) / N) | 0,
+        postgresUs: (((postgresCpuSeconds() - postgres) * 1e6) / N) | 0,
+      };
+    };
+  };
+
   // 1. End to end.
   let next = 0;
+  const e2eCpu = cpuMeter();
   const e2eStart = performance.now();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async (_, i) => {
@@ -144,6 +160,7 @@ async function main() {
   const submitted = performance.now();
   await waitAll(N);
   const e2eSeconds = (performance.now() - e2eStart) / 1000;
+  const e2eUsed = e2eCpu();
   const failed = (await count("FAILED")) + (await count("TIMED_OUT"));
   const loaded = await latencies(db.pool, 0);
 
@@ -164,6 +181,7 @@ async function main() {
     },
   );
   let sent = 0;
+  const bareCpu = cpuMeter();
   const bareStart = performance.now();
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
@@ -175,6 +193,7 @@ async function main() {
   );
   await doneWorking;
   const bareSeconds = (performance.now() - bareStart) / 1000;
+  const bareUsed = bareCpu();
 
   // 3. Latency with free capacity: one job at a time, each submitted once the last runs.
   const before = await count("SUCCEEDED");
@@ -217,6 +236,9 @@ async function main() {
   );
   console.log(
     `  ratio end to end / bare:                                  ${fmt(e2eRate / bareRate, 2)}`,
+  );
+  console.log(
+    `  CPU per job, Node / Postgres: end to end ${fmt(e2eUsed.nodeUs)} / ${fmt(e2eUsed.postgresUs)} µs, bare ${fmt(bareUsed.nodeUs)} / ${fmt(bareUsed.postgresUs)} µs`,
   );
   console.log(
     `  submit → RUNNING under load: p50 ${fmt(loaded.p50, 1)} ms, p99 ${fmt(loaded.p99, 1)} ms`,

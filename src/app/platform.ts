@@ -10,6 +10,7 @@ import { connectDatabase, type Database } from "../db/database.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { createSubscriber, type Subscriber } from "../db/pubsub.ts";
 import { ensureBootstrapAdmin } from "../domain/bootstrap.ts";
+import { createSubmissionWriter } from "../domain/jobs/write-submissions.ts";
 import { createLocalExecutor } from "../executors/local.ts";
 import type { Logger } from "../log.ts";
 import { startScheduler } from "../scheduler/scheduler.ts";
@@ -95,7 +96,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     stops.push(() => boss.stop({ graceful: false, close: true }));
     const inputRoot = inputRootOf(config);
     await mkdir(inputRoot, { recursive: true });
-    const jobs = { boss, inputRoot, maxAttempts: config.scheduler.maxAttempts };
+    const jobs = {
+      boss,
+      inputRoot,
+      maxAttempts: config.scheduler.maxAttempts,
+      submissions: createSubmissionWriter(db.pool, boss),
+    };
     const pipelineLog = (message: string, fields: Record<string, unknown>) =>
       log.info(message, fields);
     if (roles.scheduler) {

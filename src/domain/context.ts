@@ -2,6 +2,7 @@
 // and the request id that ties audit rows and logs together.
 import type { Database } from "../db/database.ts";
 import type { Boss } from "./jobs/queues.ts";
+import type { SubmissionWriter } from "./jobs/write-submissions.ts";
 import type { Principal } from "./principal.ts";
 
 export interface DomainContext {
@@ -24,4 +25,6 @@ export interface JobSettings {
   inputRoot: string;
   /** Automatic attempts a job gets (config scheduler.maxAttempts). */
   maxAttempts: number;
+  /** Writes checked submissions, batching those that arrive together. */
+  submissions: SubmissionWriter;
 }

@@ -3,12 +3,12 @@
 // or open the node's breaker). Every write is fenced on the attempt and retried while the
 // database is away, until the lease would have run out anyway.
 import type pg from "pg";
+import { createBatcher } from "../db/batcher.ts";
 import { inTransaction } from "../db/sql.ts";
 import { type BreakerSettings, recordNodeFailure } from "../domain/executors/nodes.ts";
 import { type AttemptSuccess, failAttempt, succeedAttempts } from "../domain/jobs/finish.ts";
 import type { JobRow } from "../domain/jobs/job-row.ts";
 import { type BackoffSettings, isRetryable } from "../domain/jobs/retry-policy.ts";
-import { createBatcher } from "./batcher.ts";
 import type { AttemptOutcome } from "./run-attempt.ts";
 
 export interface OutcomeReporterDeps {

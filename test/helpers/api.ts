@@ -8,6 +8,7 @@ import { startBoss } from "../../src/app/boss.ts";
 import { connectDatabase, type Database } from "../../src/db/database.ts";
 import { createSubscriber, type Subscriber } from "../../src/db/pubsub.ts";
 import { ensureBootstrapAdmin } from "../../src/domain/bootstrap.ts";
+import { createSubmissionWriter } from "../../src/domain/jobs/write-submissions.ts";
 import { createAuthenticator } from "../../src/server/auth.ts";
 import {
   type ContextFactory,
@@ -80,7 +81,9 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
     log: (message: string, fields: Record<string, unknown>) => errorLog.push({ message, fields }),
     graphiql: false,
     maxQueryDepth: options.maxQueryDepth ?? 12,
-    jobs: boss ? { boss, inputRoot, maxAttempts: 3 } : undefined,
+    jobs: boss
+      ? { boss, inputRoot, maxAttempts: 3, submissions: createSubmissionWriter(db.pool, boss) }
+      : undefined,
   };
   const yoga = createGraphQLServer(deps);
   const contextFor = createContextFactory(deps);

@@ -40,10 +40,11 @@ export interface Limits {
   phaseTotal: number | null;
 }
 
-interface Counter {
+export interface Counter {
   scope: string;
   day: string;
   limit: number | null;
+  /** Names the limit in DAILY_LIMIT_REACHED messages. */
   label: string;
 }
 
@@ -61,7 +62,8 @@ export const phaseScope = (phaseId: string, tenantId: string): string =>
 export const phaseTotalScope = (phaseId: string, tenantId: string): string =>
   `phase-total:${phaseId}:tenant:${tenantId}`;
 
-function countersFor(target: ChargeTarget, day: string, limits?: Limits): Counter[] {
+/** The counters one submission on `day` is charged to, in their global lock order. */
+export function countersFor(target: ChargeTarget, day: string, limits?: Limits): Counter[] {
   return sortedByScope(dailyCounters(target, day, limits));
 }
 
@@ -99,41 +101,33 @@ const sortedByScope = (counters: Counter[]): Counter[] =>
 
 /**
  * Charges one submission on `at`'s day; throws DAILY_LIMIT_REACHED when a limit is hit
- * (the caller's transaction then rolls back, taking the increment with it). With
- * `maxWaiting`, the tenant's waiting jobs (this one included) are counted in the same
- * statement, and QUOTA_EXCEEDED is thrown above it; the caller must hold the tenant's
- * waiting-line lock (lockWaitingLine) from an earlier statement.
+ * (the caller's transaction then rolls back, taking the increment with it). Submissions
+ * charge in batches (write-submissions.ts); this is for a single job coming back (retry).
  */
 export async function chargeSubmission(
   tx: Sql,
   target: ChargeTarget,
   limits: Limits,
   at: Date,
-  maxWaiting?: number,
 ): Promise<void> {
   const counters = countersFor(target, utcDay(at), limits);
-  const { rows } = await tx.query<{ scope: string; count: number; waiting: number | null }>(
-    `WITH charged AS (
-       INSERT INTO "SubmissionCounter" (scope, day, count)
-       SELECT scope, day, 1 FROM unnest($1::text[], $2::date[]) AS c(scope, day)
-       ON CONFLICT (scope, day) DO UPDATE SET count = "SubmissionCounter".count + 1
-       RETURNING scope, count)
-     SELECT scope, count, CASE WHEN $4 THEN (${waitingCount("$3")}) END AS waiting FROM charged`,
-    [
-      counters.map((c) => c.scope),
-      counters.map((c) => c.day),
-      target.tenantId,
-      maxWaiting !== undefined,
-    ],
+  const { rows } = await tx.query<{ scope: string; count: number }>(
+    `INSERT INTO "SubmissionCounter" (scope, day, count)
+     SELECT scope, day, 1 FROM unnest($1::text[], $2::date[]) AS c(scope, day)
+     ON CONFLICT (scope, day) DO UPDATE SET count = "SubmissionCounter".count + 1
+     RETURNING scope, count`,
+    [counters.map((c) => c.scope), counters.map((c) => c.day)],
   );
-  if (maxWaiting !== undefined) ensureWaitingWithin(rows[0]?.waiting ?? 0, maxWaiting);
   for (const counter of counters) {
     const count = rows.find((row) => row.scope === counter.scope)?.count ?? 0;
-    if (counter.limit !== null && count > counter.limit) {
-      const resetsAt = counter.day === TOTAL_DAY ? null : dailyResetAt(at);
-      throw new DailyLimitReachedError(counter.limit, resetsAt, counter.label);
-    }
+    if (counter.limit !== null && count > counter.limit) throw limitReached(counter, at);
   }
+}
+
+/** The error for a submission on `at` that `counter` has no room for. */
+export function limitReached(counter: Counter, at: Date): DailyLimitReachedError {
+  const resetsAt = counter.day === TOTAL_DAY ? null : dailyResetAt(at);
+  return new DailyLimitReachedError(counter.limit ?? 0, resetsAt, counter.label);
 }
 
 /**
@@ -150,9 +144,29 @@ const waitingCount = (param: string) =>
  * that its snapshot includes everything committed before the lock was granted.
  */
 export async function lockWaitingLine(tx: Sql, tenantId: string): Promise<void> {
-  await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [
-    `waiting-line:${tenantId}`,
-  ]);
+  await lockWaitingLines(tx, [tenantId]);
+}
+
+/** lockWaitingLine for several tenants, in one global order so two callers never deadlock. */
+export async function lockWaitingLines(tx: Sql, tenantIds: readonly string[]): Promise<void> {
+  const keys = [...new Set(tenantIds)].sort().map((id) => `waiting-line:${id}`);
+  await tx.query(
+    `SELECT pg_advisory_xact_lock(hashtextextended(key, 0))
+       FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n) ORDER BY n`,
+    [keys],
+  );
+}
+
+/** Waiting jobs per tenant, for a caller holding their waiting-line locks. */
+export async function countWaitingOf(
+  sql: Sql,
+  tenantIds: readonly string[],
+): Promise<Map<string, number>> {
+  const { rows } = await sql.query<{ tenantId: string; count: number }>(
+    `SELECT t AS "tenantId", (${waitingCount("t")}) AS count FROM unnest($1::uuid[]) AS t`,
+    [[...new Set(tenantIds)]],
+  );
+  return new Map(rows.map((row) => [row.tenantId, row.count]));
 }
 
 /** The tenant's waiting jobs, for a caller holding its waiting-line lock or only reporting. */

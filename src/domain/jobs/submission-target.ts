@@ -3,6 +3,7 @@
 import type { Sql } from "../../db/sql.ts";
 import type { JobState } from "../../generated/prisma/enums.ts";
 import {
+  AppError,
   ForbiddenError,
   InvalidStateError,
   NotFoundError,
@@ -40,26 +41,49 @@ const TENANT_SQL = `
          q."submissionsPerDay", q."maxJobSeconds"
   FROM "Tenant" t JOIN "Quota" q ON q."tenantId" = t.id`;
 
-/** The tenant a caller submits to: its key's tenant, or for an admin the one it names. */
-export async function submissionTenant(
+/** Who submits, and the tenant they name (admins must name one; tenant keys may). */
+export interface TenantRequest {
+  actor: Principal;
+  tenantSlug: string | null;
+}
+
+/**
+ * The tenants many submissions are for, in one query: each request's tenant, or the
+ * AppError that refuses it (its key's tenant only, or for an admin the one it names).
+ */
+export async function submissionTenants(
   sql: Sql,
-  actor: Principal,
-  tenantSlug: string | null,
-): Promise<TenantQuota> {
+  requests: readonly TenantRequest[],
+): Promise<Array<TenantQuota | AppError>> {
+  const ids = requests.flatMap((r) => (r.actor.tenantId ? [r.actor.tenantId] : []));
+  const slugs = requests.flatMap((r) =>
+    !r.actor.tenantId && r.actor.isPlatformAdmin && r.tenantSlug ? [r.tenantSlug] : [],
+  );
+  const { rows } = await sql.query<TenantQuota>(
+    `${TENANT_SQL} WHERE t.id = ANY($1::uuid[]) OR t.slug = ANY($2::text[])`,
+    [ids, slugs],
+  );
+  return requests.map((request) => {
+    try {
+      return chooseTenant(request, rows);
+    } catch (error) {
+      if (error instanceof AppError) return error;
+      throw error;
+    }
+  });
+}
+
+function chooseTenant({ actor, tenantSlug }: TenantRequest, rows: TenantQuota[]): TenantQuota {
   let tenant: TenantQuota | undefined;
   if (actor.tenantId) {
-    ({
-      rows: [tenant],
-    } = await sql.query<TenantQuota>(`${TENANT_SQL} WHERE t.id = $1`, [actor.tenantId]));
+    tenant = rows.find((row) => row.id === actor.tenantId);
     // Naming another tenant looks exactly like naming one that does not exist.
     if (tenant && tenantSlug && tenantSlug !== tenant.slug) tenant = undefined;
   } else if (actor.isPlatformAdmin) {
     if (!tenantSlug) {
       throw new ValidationError([{ field: "tenant", message: "admins must name the tenant" }]);
     }
-    ({
-      rows: [tenant],
-    } = await sql.query<TenantQuota>(`${TENANT_SQL} WHERE t.slug = $1`, [tenantSlug]));
+    tenant = rows.find((row) => row.slug === tenantSlug);
   } else {
     throw new ForbiddenError("this key belongs to no tenant");
   }

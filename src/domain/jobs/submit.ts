@@ -11,12 +11,7 @@ import { resolveInputDir } from "./input-location.ts";
 import type { JobRow } from "./job-row.ts";
 import { beyondQuota } from "./resources.ts";
 import { DEFAULT_TIME_LIMIT_SEC, type NormalizedSpec, normalizeSpec } from "./spec.ts";
-import {
-  type PhaseRules,
-  submissionPhase,
-  submissionTenant,
-  type TenantQuota,
-} from "./submission-target.ts";
+import { type PhaseRules, submissionPhase, type TenantQuota } from "./submission-target.ts";
 
 export function jobSettings(ctx: DomainContext): JobSettings {
   if (!ctx.jobs) throw new Error("job submission is not wired into this process");
@@ -30,15 +25,15 @@ export async function submitJob(ctx: DomainContext, input: unknown): Promise<Job
   const now = nowOf(ctx);
   const { pool } = ctx.db;
 
-  const tenant = await submissionTenant(pool, actor, spec.tenantSlug);
+  const tenant = await settings.submissions.tenantFor({ actor, tenantSlug: spec.tenantSlug });
   const phase = spec.competitionSlug
     ? await submissionPhase(pool, spec.competitionSlug, spec.phaseSlug, now)
     : null;
   const { scorer, scorerParams } = chooseScorer(ctx, spec, phase);
   const timeLimitSec = checkAgainstQuota(spec, tenant);
-  const inputDir = await resolveInputDir(settings.inputRoot, tenant.slug, spec.inputUri);
+  const inputDir = resolveInputDir(settings.inputRoot, tenant.slug, spec.inputUri);
 
-  const outcome = await settings.submissions.add({
+  return settings.submissions.write({
     ctx,
     spec,
     tenant,
@@ -50,8 +45,6 @@ export async function submitJob(ctx: DomainContext, input: unknown): Promise<Job
     maxAttempts: settings.maxAttempts,
     now,
   });
-  if ("error" in outcome) throw outcome.error;
-  return outcome.job;
 }
 
 function chooseScorer(

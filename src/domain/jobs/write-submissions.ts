@@ -9,11 +9,11 @@
 // lock of every counter it charges, counts and charges under them, and decides job by job
 // in arrival order, exactly as one transaction per job would.
 import type pg from "pg";
-import { type Batcher, createBatcher } from "../../db/batcher.ts";
+import { createBatcher } from "../../db/batcher.ts";
 import { inTransaction, type Sql } from "../../db/sql.ts";
 import { auditSnapshot } from "../audit.ts";
 import type { DomainContext } from "../context.ts";
-import { type AppError, QuotaExceededError, ValidationError } from "../errors.ts";
+import { AppError, QuotaExceededError, ValidationError } from "../errors.ts";
 import type { JobRow } from "./job-row.ts";
 import { type Boss, wakeScheduler } from "./queues.ts";
 import type { NormalizedSpec } from "./spec.ts";
@@ -26,7 +26,12 @@ import {
   lockWaitingLines,
   utcDay,
 } from "./submission-counters.ts";
-import type { PhaseRules, TenantQuota } from "./submission-target.ts";
+import {
+  type PhaseRules,
+  submissionTenants,
+  type TenantQuota,
+  type TenantRequest,
+} from "./submission-target.ts";
 import { publishJobState } from "./transitions.ts";
 import { uuidv7 } from "./uuid7.ts";
 
@@ -44,20 +49,46 @@ export interface PreparedSubmission {
   now: Date;
 }
 
-export type SubmissionOutcome = { job: JobRow } | { error: AppError };
+type SubmissionOutcome = { job: JobRow } | { error: AppError };
 
-export type SubmissionWriter = Batcher<PreparedSubmission, SubmissionOutcome>;
+/**
+ * The two steps of a submission that touch the database, each shared by the submissions
+ * that arrive together: finding the tenant, and writing the job.
+ */
+export interface SubmissionWriter {
+  /** The tenant a submission is for, checked (role, suspension); throws the refusal. */
+  tenantFor(request: TenantRequest): Promise<TenantQuota>;
+  /** Writes a checked submission; throws the limit or jobId conflict that refuses it. */
+  write(submission: PreparedSubmission): Promise<JobRow>;
+}
 
-/** Batches of at most this many jobs; a burst larger than that takes several. */
+/** Batches of at most this many submissions; a burst larger than that takes several. */
 const MAX_BATCH = 128;
 
 export function createSubmissionWriter(pool: pg.Pool, boss: Boss): SubmissionWriter {
-  return createBatcher((batch) => writeSubmissions(pool, boss, batch), {
-    maxItems: MAX_BATCH,
-    maxDelayMs: 0,
-    // One batch in the database while the next one gathers.
-    maxInFlight: 1,
-  });
+  // One batch in the database while the next one gathers: an idle platform sends each
+  // submission at once, a busy one in batches as large as the load.
+  const options = { maxItems: MAX_BATCH, maxDelayMs: 0, maxInFlight: 1 };
+  const tenants = createBatcher(
+    (batch: TenantRequest[]) => submissionTenants(pool, batch),
+    options,
+  );
+  const jobs = createBatcher(
+    (batch: PreparedSubmission[]) => writeSubmissions(pool, boss, batch),
+    options,
+  );
+  return {
+    async tenantFor(request) {
+      const tenant = await tenants.add(request);
+      if (tenant instanceof AppError) throw tenant;
+      return tenant;
+    },
+    async write(submission) {
+      const outcome = await jobs.add(submission);
+      if ("error" in outcome) throw outcome.error;
+      return outcome.job;
+    },
+  };
 }
 
 async function writeSubmissions(

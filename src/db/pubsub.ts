@@ -2,6 +2,7 @@
 // only if that transaction commits, so subscribers never see a state that was rolled back,
 // and every API/scheduler/worker process sees every event without another broker.
 import pg from "pg";
+import { type Batcher, createBatcher } from "./batcher.ts";
 
 const CHANNEL = "autoscorer_events";
 /** Postgres rejects NOTIFY payloads of 8000 bytes or more. */
@@ -54,13 +55,38 @@ export function takeOutbox(transaction: object): EventEnvelope[] {
 
 const NOTIFY_MANY = "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload";
 
-/** Sends events now, outside any transaction (what inTransaction does after COMMIT). */
+/** Sends events now, outside any transaction. */
 export async function notifyNow(
   runner: { query(text: string, values: unknown[]): Promise<unknown> },
   events: readonly EventEnvelope[],
 ): Promise<void> {
   if (events.length > 0) await runner.query(NOTIFY_MANY, [CHANNEL, events.map(encodeEvent)]);
 }
+
+/**
+ * Sends the events of committed transactions (what inTransaction does after COMMIT), merged
+ * with those of other transactions on the same pool committing meanwhile: one statement
+ * for many transactions, and none on the committing transaction's own connection, which
+ * goes back to the pool at once. Resolves when the events are sent.
+ */
+export function notifyAfterCommit(pool: pg.Pool, events: readonly EventEnvelope[]): Promise<void> {
+  if (events.length === 0) return Promise.resolve();
+  let notifier = notifiers.get(pool);
+  if (!notifier) {
+    notifier = createBatcher<readonly EventEnvelope[], void>(
+      async (batches) => {
+        await notifyNow(pool, batches.flat());
+        return batches.map(() => undefined);
+      },
+      { maxItems: 256, maxDelayMs: 0, maxInFlight: 1 },
+    );
+    notifiers.set(pool, notifier);
+  }
+  return notifier.add(events);
+}
+
+/** One notifier per pool: the pool is what the events' transactions committed through. */
+const notifiers = new WeakMap<pg.Pool, Batcher<readonly EventEnvelope[], void>>();
 
 /**
  * Publishes events with one statement (a scheduler pass moves hundreds of jobs), or, inside

@@ -2,7 +2,7 @@
 // about 0.4 ms of CPU compiling each query (see BENCHMARKS.md); submission, admission and
 // completion run thousands of times a second, so they speak SQL directly.
 import type pg from "pg";
-import { notifyNow, openOutbox, takeOutbox } from "./pubsub.ts";
+import { notifyAfterCommit, openOutbox, takeOutbox } from "./pubsub.ts";
 
 /** Anything that runs a parameterised statement: a pool, a pooled client, a transaction. */
 export interface Sql {
@@ -39,14 +39,12 @@ export async function inTransaction<T>(
     throw error;
   }
   const events = takeOutbox(client);
-  let broken = false;
+  client.release();
   try {
-    await notifyNow(client, events);
+    await notifyAfterCommit(pool, events);
   } catch (error) {
     // The change is committed; only its live events were lost (subscribers re-read state).
-    broken = true;
     process.emitWarning(`events of a committed transaction were not sent: ${String(error)}`);
   }
-  client.release(broken || undefined);
   return value;
 }

@@ -35,7 +35,8 @@ export function createOutcomeReporter(deps: OutcomeReporterDeps) {
         Date.now() + deps.leaseMs,
         (error) => log("could not record outcomes yet; retrying", { jobs: items.length, error }),
       ),
-    { maxItems: 64, maxDelayMs: 5 },
+    // One flush at a time; successes that finish meanwhile leave together with the next.
+    { maxItems: 128, maxDelayMs: 0, maxInFlight: 1 },
   );
 
   const recordFailure = (job: JobRow, outcome: Extract<AttemptOutcome, { ok: false }>) =>

@@ -1,7 +1,7 @@
 // The job workspace (CONTRACT.md): input/gt.csv|gt.json, output/pred.csv|pred.json,
 // output/result.json, logs/, meta.json. Finding the files and writing the Result live here.
-import { existsSync, statSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileError } from "./errors.ts";
 import type { Result } from "./result.ts";
@@ -37,7 +37,8 @@ export function locateInputs(workspace: string, format: InputFormat): WorkspaceI
 /** Writes output/result.json through a temporary file, so readers never see half a Result. */
 export async function writeResult(workspace: string, result: Result): Promise<string> {
   const dir = path.join(workspace, "output");
-  await mkdir(dir, { recursive: true });
+  // Usually there already (the worker made it); then this is one quick syscall.
+  mkdirSync(dir, { recursive: true });
   const target = path.join(dir, "result.json");
   const temporary = path.join(dir, `.result.${process.pid}.${Date.now()}.tmp`);
   await writeFile(temporary, `${JSON.stringify(result, null, 2)}\n`);

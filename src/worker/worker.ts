@@ -175,7 +175,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       let inputDir: string;
       try {
         // Checked again here: the folder may have changed since submission.
-        inputDir = await resolveInputDir(
+        inputDir = resolveInputDir(
           settings.inputRoot,
           await tenantSlug(job.tenantId),
           job.inputUri,

@@ -2,7 +2,9 @@
 // and a job may name only a directory inside its own tenant's folder: otherwise one team
 // could score (and read back through logs) another team's ground truth, or any file the
 // server can read. Symbolic links are resolved before the check so none can point out.
-import { realpath, stat } from "node:fs/promises";
+// The few metadata calls are synchronous: each is one cached syscall, cheaper than the
+// thread-pool round trip of its asynchronous form (submission and every job start do this).
+import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { ValidationError } from "../errors.ts";
@@ -17,11 +19,7 @@ export const tenantInputDir = (inputRoot: string, tenantSlug: string): string =>
  * Resolves `inputUri` (a `file://` URI, an absolute path, or a path relative to the
  * tenant's folder) to a real directory inside that folder, or throws VALIDATION_FAILED.
  */
-export async function resolveInputDir(
-  inputRoot: string,
-  tenantSlug: string,
-  inputUri: string,
-): Promise<string> {
+export function resolveInputDir(inputRoot: string, tenantSlug: string, inputUri: string): string {
   let candidate: string;
   if (inputUri.startsWith("file:")) {
     try {
@@ -38,8 +36,8 @@ export async function resolveInputDir(
   let real: string;
   let realHome: string;
   try {
-    realHome = await realpath(home);
-    real = await realpath(candidate);
+    realHome = realpathSync.native(home);
+    real = realpathSync.native(candidate);
   } catch {
     throw invalid(`no such directory in this tenant's input folder (${tenantSlug}/)`);
   }
@@ -47,6 +45,6 @@ export async function resolveInputDir(
   if (relative.startsWith("..") || path.isAbsolute(relative)) {
     throw invalid(`must be inside this tenant's input folder (${tenantSlug}/)`);
   }
-  if (!(await stat(real)).isDirectory()) throw invalid("must name a directory");
+  if (!statSync(real).isDirectory()) throw invalid("must name a directory");
   return real;
 }

@@ -2,8 +2,8 @@
 // reusable buffer and hands each record to a callback as field offsets into that buffer,
 // so a 5-million-row file costs no per-row objects or strings. Consumers copy or decode
 // only what they keep. Quoted fields may hold commas, newlines and doubled quotes.
-import { open } from "node:fs/promises";
 import { fileError, ScoringError } from "../errors.ts";
+import { openSource } from "./source.ts";
 
 const COMMA = 0x2c;
 const QUOTE = 0x22;
@@ -209,27 +209,9 @@ export async function readCsv(
   /** Called after each chunk's records, before the buffer they point into is reused. */
   onChunkEnd?: () => void,
 ): Promise<number> {
-  let handle: Awaited<ReturnType<typeof open>>;
+  const source = await openSource(path, options.file, options.maxBytes);
   try {
-    handle = await open(path, "r");
-  } catch (error) {
-    throw fileError(
-      "MISSING_FILE",
-      options.file,
-      "file not found or unreadable",
-      {},
-      { cause: error },
-    );
-  }
-  try {
-    const { size } = await handle.stat();
-    if (size > options.maxBytes) {
-      throw fileError(
-        "FILE_TOO_LARGE",
-        options.file,
-        `file is ${size} bytes; the limit is ${options.maxBytes}`,
-      );
-    }
+    const { size } = source;
     let buf: Uint8Array = Buffer.allocUnsafe(
       Math.max(1, Math.min(options.chunkBytes ?? 1 << 20, size + 1)),
     );
@@ -250,7 +232,7 @@ export async function readCsv(
         bigger.set(buf);
         buf = bigger;
       }
-      const { bytesRead } = await handle.read(buf, filled, buf.length - filled, null);
+      const bytesRead = await source.read(buf, filled, buf.length - filled);
       consumed += bytesRead;
       if (consumed > options.maxBytes) {
         // The file grew while we read it; the cap holds for what we actually read.
@@ -288,6 +270,6 @@ export async function readCsv(
     if (options.signal?.aborted) throw error;
     throw fileError("PARSE_ERROR", options.file, "cannot read file", {}, { cause: error });
   } finally {
-    await handle.close();
+    await source.close();
   }
 }

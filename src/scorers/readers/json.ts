@@ -1,7 +1,7 @@
 // JSON input with a size cap. COCO files are single documents, so they are read in chunks
 // (never past the cap) and parsed once; syntax errors report the line and column.
-import { open } from "node:fs/promises";
 import { fileError, ScoringError } from "../errors.ts";
+import { openSource } from "./source.ts";
 
 export interface JsonReadOptions {
   file: string;
@@ -12,28 +12,10 @@ export interface JsonReadOptions {
 const CHUNK = 1 << 20;
 
 export async function readJson(path: string, options: JsonReadOptions): Promise<unknown> {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, "r");
-  } catch (error) {
-    throw fileError(
-      "MISSING_FILE",
-      options.file,
-      "file not found or unreadable",
-      {},
-      { cause: error },
-    );
-  }
+  const source = await openSource(path, options.file, options.maxBytes);
   let bytes: Uint8Array;
   try {
-    const { size } = await handle.stat();
-    if (size > options.maxBytes) {
-      throw fileError(
-        "FILE_TOO_LARGE",
-        options.file,
-        `file is ${size} bytes; the limit is ${options.maxBytes}`,
-      );
-    }
+    const { size } = source;
     bytes = new Uint8Array(size);
     let filled = 0;
     for (;;) {
@@ -41,8 +23,7 @@ export async function readJson(path: string, options: JsonReadOptions): Promise<
       if (filled === bytes.length) {
         // The file may have grown since stat; keep reading up to the cap.
         if (filled >= options.maxBytes) {
-          const probe = await handle.read(new Uint8Array(1), 0, 1, null);
-          if (probe.bytesRead > 0) {
+          if ((await source.read(new Uint8Array(1), 0, 1)) > 0) {
             throw fileError(
               "FILE_TOO_LARGE",
               options.file,
@@ -57,12 +38,7 @@ export async function readJson(path: string, options: JsonReadOptions): Promise<
         bigger.set(bytes.subarray(0, filled));
         bytes = bigger;
       }
-      const { bytesRead } = await handle.read(
-        bytes,
-        filled,
-        Math.min(CHUNK, bytes.length - filled),
-        null,
-      );
+      const bytesRead = await source.read(bytes, filled, Math.min(CHUNK, bytes.length - filled));
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
@@ -71,7 +47,7 @@ export async function readJson(path: string, options: JsonReadOptions): Promise<
     if (error instanceof ScoringError || options.signal?.aborted) throw error;
     throw fileError("PARSE_ERROR", options.file, "cannot read file", {}, { cause: error });
   } finally {
-    await handle.close();
+    await source.close();
   }
   let text: string;
   try {

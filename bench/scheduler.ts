@@ -145,7 +145,8 @@ async function main() {
     };
   };
 
-  // 1. End to end.
+  // 1. End to end (BENCH_PROFILE=1 writes a CPU profile of this process for this phase).
+  const profiler = process.env.BENCH_PROFILE ? await startProfiler() : null;
   let next = 0;
   const e2eCpu = cpuMeter();
   const e2eStart = performance.now();
@@ -161,6 +162,7 @@ async function main() {
   await waitAll(N);
   const e2eSeconds = (performance.now() - e2eStart) / 1000;
   const e2eUsed = e2eCpu();
+  await profiler?.stop("bench/out/profile/scheduler-e2e.cpuprofile");
   const failed = (await count("FAILED")) + (await count("TIMED_OUT"));
   const loaded = await latencies(db.pool, 0);
 
@@ -246,6 +248,22 @@ async function main() {
   console.log(
     `  submit → RUNNING, capacity free (${LATENCY_SAMPLES} jobs one at a time): p50 ${fmt(idle.p50, 1)} ms, p99 ${fmt(idle.p99, 1)} ms`,
   );
+}
+
+async function startProfiler() {
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.start");
+  return {
+    async stop(file: string) {
+      const { profile } = await session.post("Profiler.stop");
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
 
 /** submit → RUNNING per job, from the job's own timestamps (both written by this process). */

@@ -24,6 +24,7 @@ const N = Number(process.env.BENCH_JOBS ?? 20_000);
 const IN_FLIGHT = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const LATENCY_SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
 const BATCH = 50;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 /** Teams submitting at once; each team's exact daily limit serialises its own submissions. */
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 16);
 
@@ -132,70 +133,85 @@ async function main() {
     while ((await count("SUCCEEDED")) < total) await new Promise((r) => setTimeout(r, 100));
   };
 
-  // CPU per job: this process (submitters, scheduler, worker or pg-boss's client) and Postgres.
-  const cpuMeter = () => {
+  // CPU used so far: this process (submitters, scheduler, worker or pg-boss's client) and
+  // Postgres, in seconds.
+  const cpuNow = () => {
     const own = process.cpuUsage();
-    const postgres = postgresCpuSeconds();
-    return () => {
-      const used = process.cpuUsage(own);
-      return {
-        nodeUs: ((used.user + used.system) / N) | 0,
-        postgresUs: (((postgresCpuSeconds() - postgres) * 1e6) / N) | 0,
-      };
-    };
+    return { node: (own.user + own.system) / 1e6, postgres: postgresCpuSeconds() };
   };
 
-  // 1. End to end (BENCH_PROFILE=1 writes a CPU profile of this process for this phase).
-  const profiler = process.env.BENCH_PROFILE ? await startProfiler() : null;
-  let next = 0;
-  const e2eCpu = cpuMeter();
-  const e2eStart = performance.now();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async (_, i) => {
-      while (next < N) {
-        next += 1;
-        await submitJob(contexts[i % TENANTS] as DomainContext, spec);
-      }
-    }),
-  );
-  const submitted = performance.now();
-  await waitAll(N);
-  const e2eSeconds = (performance.now() - e2eStart) / 1000;
-  const e2eUsed = e2eCpu();
-  await profiler?.stop("bench/out/profile/scheduler-e2e.cpuprofile");
-  const failed = (await count("FAILED")) + (await count("TIMED_OUT"));
-  const loaded = await latencies(db.pool, 0);
-
-  // 2. Bare pg-boss: the same N messages, sent one by one with the same in-flight count,
-  //    worked in the same batch size, each acknowledged by the handler.
+  // Bare pg-boss: the same messages, sent one by one with the same in-flight count, worked
+  // in the same batch size, each acknowledged by the handler.
   await boss.createQueue("bare", { notify: true });
   let worked = 0;
-  let allWorked: () => void = () => {};
-  const doneWorking = new Promise<void>((resolve) => {
-    allWorked = resolve;
-  });
+  let workedEnough: (() => void) | null = null;
+  let workedTarget = 0;
   await boss.work(
     "bare",
     { batchSize: BATCH, burstWhenBatchFull: true, notifyPollingIntervalSeconds: 2 },
     async (jobs) => {
       worked += jobs.length;
-      if (worked >= N) allWorked();
+      if (worked >= workedTarget) workedEnough?.();
     },
   );
-  let sent = 0;
-  const bareCpu = cpuMeter();
-  const bareStart = performance.now();
-  await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
-      while (sent < N) {
-        sent += 1;
-        await boss.send("bare", { jobId: randomUUID(), attempt: 1 });
-      }
-    }),
-  );
-  await doneWorking;
-  const bareSeconds = (performance.now() - bareStart) / 1000;
-  const bareUsed = bareCpu();
+
+  const phases = { e2e: emptyPhase(), bare: emptyPhase() };
+  const measure = async (phase: Phase, run: () => Promise<void>) => {
+    const cpu = cpuNow();
+    const started = performance.now();
+    await run();
+    phase.seconds += (performance.now() - started) / 1000;
+    const after = cpuNow();
+    phase.nodeCpu += after.node - cpu.node;
+    phase.postgresCpu += after.postgres - cpu.postgres;
+  };
+  /** Submits `jobs` through submitJob with IN_FLIGHT in flight; waits for all to succeed. */
+  const endToEnd = async (jobs: number, succeededBefore: number) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async (_, i) => {
+        while (next < jobs) {
+          next += 1;
+          await submitJob(contexts[i % TENANTS] as DomainContext, spec);
+        }
+      }),
+    );
+    await waitAll(succeededBefore + jobs);
+  };
+  const bare = async (jobs: number) => {
+    workedTarget = worked + jobs;
+    const done = new Promise<void>((resolve) => {
+      workedEnough = resolve;
+    });
+    let sent = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (sent < jobs) {
+          sent += 1;
+          await boss.send("bare", { jobId: randomUUID(), attempt: 1 });
+        }
+      }),
+    );
+    await done;
+  };
+
+  // The two paths alternate in ROUNDS rounds of N / ROUNDS jobs each, so that drift on a
+  // shared machine (other tenants of the host, autovacuum, checkpoints) hits both alike.
+  // BENCH_PROFILE=1 writes a CPU profile of this process for the end-to-end phases.
+  const profiler = process.env.BENCH_PROFILE ? await startProfiler() : null;
+  const perRound = Math.ceil(N / ROUNDS);
+  const rounds: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const e2eBefore = phases.e2e.seconds;
+    await measure(phases.e2e, () => endToEnd(perRound, round * perRound));
+    const bareBefore = phases.bare.seconds;
+    await measure(phases.bare, () => bare(perRound));
+    rounds.push((phases.bare.seconds - bareBefore) / (phases.e2e.seconds - e2eBefore));
+  }
+  await profiler?.stop("bench/out/profile/scheduler-e2e.cpuprofile");
+  const total = perRound * ROUNDS;
+  const failed = (await count("FAILED")) + (await count("TIMED_OUT"));
+  const loaded = await latencies(db.pool, 0);
 
   // 3. Latency with free capacity: one job at a time, each submitted once the last runs.
   const before = await count("SUCCEEDED");
@@ -225,22 +241,24 @@ async function main() {
   rmSync(inputRoot, { recursive: true, force: true });
   rmSync(workspaceRoot, { recursive: true, force: true });
 
-  const e2eRate = N / e2eSeconds;
-  const bareRate = N / bareSeconds;
+  const rate = (phase: Phase) => total / phase.seconds;
+  const perJob = (seconds: number) => fmt((seconds * 1e6) / total);
+  const e2eRate = rate(phases.e2e);
+  const bareRate = rate(phases.bare);
   console.log(
-    `bench:scheduler — ${fmt(N)} no-op jobs, ${IN_FLIGHT} submissions in flight from ${TENANTS} tenants, batch ${BATCH}, ${os.cpus().length} cores`,
+    `bench:scheduler — ${fmt(total)} no-op jobs per path in ${ROUNDS} alternating rounds, ${IN_FLIGHT} submissions in flight from ${TENANTS} tenants, batch ${BATCH}, ${os.cpus().length} cores`,
   );
   console.log(
-    `  end to end (submit → admit → dispatch → run → SUCCEEDED): ${fmt(e2eRate)} jobs/s (${fmt(e2eSeconds, 1)} s; submissions alone took ${fmt((submitted - e2eStart) / 1000, 1)} s; ${failed} failed)`,
+    `  end to end (submit → admit → dispatch → run → SUCCEEDED): ${fmt(e2eRate)} jobs/s (${fmt(phases.e2e.seconds, 1)} s; ${failed} failed)`,
   );
   console.log(
-    `  bare pg-boss send + work:                                 ${fmt(bareRate)} jobs/s (${fmt(bareSeconds, 1)} s)`,
+    `  bare pg-boss send + work:                                 ${fmt(bareRate)} jobs/s (${fmt(phases.bare.seconds, 1)} s)`,
   );
   console.log(
-    `  ratio end to end / bare:                                  ${fmt(e2eRate / bareRate, 2)}`,
+    `  ratio end to end / bare:                                  ${fmt(e2eRate / bareRate, 2)} (rounds ${rounds.map((r) => fmt(r, 2)).join(", ")})`,
   );
   console.log(
-    `  CPU per job, Node / Postgres: end to end ${fmt(e2eUsed.nodeUs)} / ${fmt(e2eUsed.postgresUs)} µs, bare ${fmt(bareUsed.nodeUs)} / ${fmt(bareUsed.postgresUs)} µs`,
+    `  CPU per job, Node / Postgres: end to end ${perJob(phases.e2e.nodeCpu)} / ${perJob(phases.e2e.postgresCpu)} µs, bare ${perJob(phases.bare.nodeCpu)} / ${perJob(phases.bare.postgresCpu)} µs`,
   );
   console.log(
     `  submit → RUNNING under load: p50 ${fmt(loaded.p50, 1)} ms, p99 ${fmt(loaded.p99, 1)} ms`,
@@ -249,6 +267,14 @@ async function main() {
     `  submit → RUNNING, capacity free (${LATENCY_SAMPLES} jobs one at a time): p50 ${fmt(idle.p50, 1)} ms, p99 ${fmt(idle.p99, 1)} ms`,
   );
 }
+
+interface Phase {
+  seconds: number;
+  nodeCpu: number;
+  postgresCpu: number;
+}
+
+const emptyPhase = (): Phase => ({ seconds: 0, nodeCpu: 0, postgresCpu: 0 });
 
 async function startProfiler() {
   const { Session } = await import("node:inspector/promises");

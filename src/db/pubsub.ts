@@ -102,6 +102,8 @@ export async function publishMany(
     outbox.push(...events);
     return;
   }
+  // A statement on the pool itself committed on its own; its events join the pool's notifier.
+  if (runner instanceof pg.Pool) return notifyAfterCommit(runner, events);
   await notifyNow(runner, events);
 }
 

@@ -1,11 +1,11 @@
 // Writes an admission plan in the pass's transaction: the admitted jobs become QUEUED on
-// their node as a new attempt (the fencing token the worker must quote), each job gets its
-// event, and the node queues get their messages — all
+// their node as a new attempt (the fencing token the worker must quote) with their events in
+// the same statement, and the node queues get their messages — all
 // in set-based statements, so a pass of hundreds of jobs costs a handful of round trips.
 import { publishMany } from "../db/pubsub.ts";
 import type { Sql } from "../db/sql.ts";
 import { type Boss, bossDb, type DispatchPayload, nodeQueue } from "../domain/jobs/queues.ts";
-import { jobStateEvents, recordJobEvents, transitionJob } from "../domain/jobs/transitions.ts";
+import { jobStateEvents, transitionJob } from "../domain/jobs/transitions.ts";
 import type { ExecutorKind, JobState } from "../generated/prisma/enums.ts";
 import type { Admission, Refusal } from "./fair-share.ts";
 
@@ -31,13 +31,18 @@ export async function writeAdmissions(
 ): Promise<number> {
   if (admitted.length === 0) return 0;
   const { rows } = await tx.query<QueuedRow>(
-    `UPDATE "Job" AS j SET state = 'QUEUED', attempt = j.attempt + 1,
-       "executorNodeId" = p.node, backend = p.kind, "queuedAt" = now(),
-       "leaseExpiresAt" = now() + make_interval(secs => $4::float8 / 1000),
-       "notBefore" = NULL, "errorCode" = NULL, "errorMessage" = NULL
-     FROM unnest($1::uuid[], $2::uuid[], $3::"ExecutorKind"[]) AS p(job, node, kind)
-     WHERE j.id = p.job AND j.state = 'PENDING'
-     RETURNING j.id, j."tenantId", j.attempt, j."executorNodeId", j.state, j."errorCode"`,
+    `WITH queued AS (
+       UPDATE "Job" AS j SET state = 'QUEUED', attempt = j.attempt + 1,
+         "executorNodeId" = p.node, backend = p.kind, "queuedAt" = now(),
+         "leaseExpiresAt" = now() + make_interval(secs => $4::float8 / 1000),
+         "notBefore" = NULL, "errorCode" = NULL, "errorMessage" = NULL
+       FROM unnest($1::uuid[], $2::uuid[], $3::"ExecutorKind"[]) AS p(job, node, kind)
+       WHERE j.id = p.job AND j.state = 'PENDING'
+       RETURNING j.id, j."tenantId", j.attempt, j."executorNodeId", j.state, j."errorCode"),
+     event AS (
+       INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", message)
+       SELECT id, attempt, 'PENDING', 'QUEUED', 'placed on ' || "executorNodeId" FROM queued)
+     SELECT * FROM queued`,
     [
       admitted.map((a) => a.job.id),
       admitted.map((a) => a.node.id),
@@ -47,16 +52,6 @@ export async function writeAdmissions(
   );
   if (rows.length === 0) return 0;
 
-  await recordJobEvents(
-    tx,
-    rows.map((row) => ({
-      jobId: row.id,
-      attempt: row.attempt,
-      from: "PENDING",
-      to: "QUEUED",
-      message: `placed on ${row.executorNodeId}`,
-    })),
-  );
   await publishMany(
     tx,
     rows.flatMap((row) => jobStateEvents(row, "PENDING")),

@@ -228,9 +228,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     const fresh = payloads.filter((p) => !runs.has(p.jobId));
     if (stopping || fresh.length === 0) return;
     // Attempts cancelled or re-placed since they were queued are simply not started.
-    const started = await inTransaction(deps.pool, (tx) =>
-      startAttempts(tx, fresh, settings.leaseMs),
-    );
+    const started = await startAttempts(deps.pool, fresh, settings.leaseMs);
     for (const job of started) launch(job);
   };
 

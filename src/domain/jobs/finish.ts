@@ -8,12 +8,7 @@ import type { JobState } from "../../generated/prisma/enums.ts";
 import type { Result } from "../../scorers/index.ts";
 import type { JobRow } from "./job-row.ts";
 import { type BackoffSettings, isRetryable, retryDelayMs } from "./retry-policy.ts";
-import {
-  jobStateEvents,
-  recordJobEvents,
-  refundIfUncounted,
-  transitionJob,
-} from "./transitions.ts";
+import { jobStateEvents, refundIfUncounted, transitionJob } from "./transitions.ts";
 
 export interface AttemptFailure {
   jobId: string;
@@ -80,7 +75,7 @@ export interface AttemptSuccess {
 
 /**
  * Records SUCCEEDED and the one Result of each attempt still current, for a whole batch of
- * finished attempts in a few set-based statements. Returns the ids it recorded; the others
+ * finished attempts in one statement (and a refund where a competition asks). Returns the ids it recorded; the others
  * were stale (another attempt owns the job) and change nothing.
  */
 export async function succeedAttempts(
@@ -88,46 +83,49 @@ export async function succeedAttempts(
   successes: readonly AttemptSuccess[],
 ): Promise<Set<string>> {
   if (successes.length === 0) return new Set();
+  // The move, its events and the Results in one statement; an attempt that is no longer
+  // current (stale, fenced out) matches no row and so gets neither event nor Result.
   const { rows } = await tx.query<JobRow & { countedStates: JobState[] | null }>(
-    `UPDATE "Job" AS j SET state = 'SUCCEEDED', "finishedAt" = now(), "leaseExpiresAt" = NULL,
-       "errorCode" = NULL, "errorMessage" = NULL
-     FROM unnest($1::uuid[], $2::int[]) AS a(id, attempt)
-     WHERE j.id = a.id AND j.attempt = a.attempt AND j.state = 'RUNNING'
-     RETURNING j.*, (SELECT c."countedStates"::text[] FROM "Competition" c
-                     WHERE c.id = j."competitionId") AS "countedStates"`,
-    [successes.map((s) => s.jobId), successes.map((s) => s.attempt)],
-  );
-  const recorded = new Set(rows.map((row) => row.id));
-  if (rows.length === 0) return recorded;
-  const done = successes.filter((s) => recorded.has(s.jobId));
-  await recordJobEvents(
-    tx,
-    done.map((s) => ({
-      jobId: s.jobId,
-      attempt: s.attempt,
-      from: "RUNNING" as const,
-      to: "SUCCEEDED" as const,
-      message: `score ${s.result.summary.score}`,
-    })),
-  );
-  await tx.query(
-    `INSERT INTO "Result" ("jobId", attempt, score, summary, metrics, artifacts, timing, versioning)
-     SELECT * FROM unnest($1::uuid[], $2::int[], $3::float8[], $4::jsonb[], $5::jsonb[], $6::jsonb[],
-                          $7::jsonb[], $8::jsonb[])
-     ON CONFLICT ("jobId") DO UPDATE SET attempt = EXCLUDED.attempt, score = EXCLUDED.score,
-       summary = EXCLUDED.summary, metrics = EXCLUDED.metrics, artifacts = EXCLUDED.artifacts,
-       timing = EXCLUDED.timing, versioning = EXCLUDED.versioning, "createdAt" = now()`,
+    `WITH done AS (
+       UPDATE "Job" AS j SET state = 'SUCCEEDED', "finishedAt" = now(), "leaseExpiresAt" = NULL,
+         "errorCode" = NULL, "errorMessage" = NULL
+       FROM unnest($1::uuid[], $2::int[]) AS a(id, attempt)
+       WHERE j.id = a.id AND j.attempt = a.attempt AND j.state = 'RUNNING'
+       RETURNING j.*, (SELECT c."countedStates"::text[] FROM "Competition" c
+                       WHERE c.id = j."competitionId") AS "countedStates"),
+     outcome AS (
+       SELECT done.id, done.attempt, o.message, o.score, o.summary, o.metrics, o.artifacts,
+              o.timing, o.versioning
+       FROM done JOIN unnest($1::uuid[], $3::text[], $4::float8[], $5::jsonb[], $6::jsonb[],
+                             $7::jsonb[], $8::jsonb[], $9::jsonb[])
+         AS o(id, message, score, summary, metrics, artifacts, timing, versioning)
+         ON o.id = done.id),
+     event AS (
+       INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", message)
+       SELECT id, attempt, 'RUNNING', 'SUCCEEDED', message FROM outcome),
+     result AS (
+       INSERT INTO "Result" ("jobId", attempt, score, summary, metrics, artifacts, timing,
+                             versioning)
+       SELECT id, attempt, score, summary, metrics, artifacts, timing, versioning FROM outcome
+       ON CONFLICT ("jobId") DO UPDATE SET attempt = EXCLUDED.attempt, score = EXCLUDED.score,
+         summary = EXCLUDED.summary, metrics = EXCLUDED.metrics, artifacts = EXCLUDED.artifacts,
+         timing = EXCLUDED.timing, versioning = EXCLUDED.versioning, "createdAt" = now())
+     SELECT * FROM done`,
     [
-      done.map((s) => s.jobId),
-      done.map((s) => s.attempt),
-      done.map((s) => (Number.isFinite(s.result.summary.score) ? s.result.summary.score : null)),
-      done.map((s) => JSON.stringify(s.result.summary)),
-      done.map((s) => JSON.stringify(s.result.metrics)),
-      done.map((s) => JSON.stringify(s.result.artifacts ?? {})),
-      done.map((s) => JSON.stringify(s.result.timing ?? {})),
-      done.map((s) => JSON.stringify(s.result.versioning ?? {})),
+      successes.map((s) => s.jobId),
+      successes.map((s) => s.attempt),
+      successes.map((s) => `score ${s.result.summary.score}`),
+      successes.map((s) =>
+        Number.isFinite(s.result.summary.score) ? s.result.summary.score : null,
+      ),
+      successes.map((s) => JSON.stringify(s.result.summary)),
+      successes.map((s) => JSON.stringify(s.result.metrics)),
+      successes.map((s) => JSON.stringify(s.result.artifacts ?? {})),
+      successes.map((s) => JSON.stringify(s.result.timing ?? {})),
+      successes.map((s) => JSON.stringify(s.result.versioning ?? {})),
     ],
   );
+  const recorded = new Set(rows.map((row) => row.id));
   // A competition that does not count successful entries gives their submissions back.
   for (const row of rows) await refundIfUncounted(tx, row);
   await publishMany(

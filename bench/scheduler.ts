@@ -12,8 +12,8 @@ import { configSchema } from "../src/config/schema.ts";
 import { connectDatabase } from "../src/db/database.ts";
 import { createSubscriber } from "../src/db/pubsub.ts";
 import type { DomainContext } from "../src/domain/context.ts";
+import { createSubmissionWriter } from "../src/domain/jobs/submission-writer.ts";
 import { submitJob } from "../src/domain/jobs/submit.ts";
-import { createSubmissionWriter } from "../src/domain/jobs/write-submissions.ts";
 import { createLocalExecutor } from "../src/executors/local.ts";
 import { startScheduler } from "../src/scheduler/scheduler.ts";
 import { createScorerRegistry } from "../src/scorers/index.ts";
@@ -40,8 +40,9 @@ async function main() {
   });
   const scorers = await createScorerRegistry({ watch: false });
   const submissions = createSubmissionWriter(db.pool, boss);
-  const inputRoot = mkdtempSync(path.join(os.tmpdir(), "bench-inputs-"));
-  const workspaceRoot = mkdtempSync(path.join(os.tmpdir(), "bench-ws-"));
+  const scratch = process.env.BENCH_SCRATCH ?? os.tmpdir();
+  const inputRoot = mkdtempSync(path.join(scratch, "bench-inputs-"));
+  const workspaceRoot = mkdtempSync(path.join(scratch, "bench-ws-"));
   const user = randomUUID();
   await db.pool.query(
     `INSERT INTO "User" (id, email, name) VALUES ($1, 'bench@example.com', 'bench')`,

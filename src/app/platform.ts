@@ -10,7 +10,7 @@ import { connectDatabase, type Database } from "../db/database.ts";
 import { migrateDatabase } from "../db/migrate.ts";
 import { createSubscriber, type Subscriber } from "../db/pubsub.ts";
 import { ensureBootstrapAdmin } from "../domain/bootstrap.ts";
-import { createSubmissionWriter } from "../domain/jobs/write-submissions.ts";
+import { createSubmissionWriter } from "../domain/jobs/submission-writer.ts";
 import { createLocalExecutor } from "../executors/local.ts";
 import type { Logger } from "../log.ts";
 import { startScheduler } from "../scheduler/scheduler.ts";

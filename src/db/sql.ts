@@ -12,6 +12,15 @@ export interface Sql {
   ): Promise<pg.QueryResult<R>>;
 }
 
+export interface TransactionOptions {
+  /**
+   * A statement sent together with BEGIN, in the same round trip (the transaction's locks,
+   * say). It travels as simple-query text, so it takes no parameters: only constants and
+   * values the caller has checked for their exact shape may appear in it.
+   */
+  beginWith?: string;
+}
+
 /**
  * Runs `fn` in one transaction on one pooled connection; rolls back on any throw. Events it
  * publishes (db/pubsub.ts) are sent after COMMIT, and only if it commits.
@@ -19,12 +28,13 @@ export interface Sql {
 export async function inTransaction<T>(
   pool: pg.Pool,
   fn: (tx: pg.PoolClient) => Promise<T>,
+  options: TransactionOptions = {},
 ): Promise<T> {
   const client = await pool.connect();
   openOutbox(client);
   let value: T;
   try {
-    await client.query("BEGIN");
+    await client.query(options.beginWith ? `BEGIN; ${options.beginWith}` : "BEGIN");
     value = await fn(client);
     await client.query("COMMIT");
   } catch (error) {

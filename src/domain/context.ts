@@ -2,7 +2,7 @@
 // and the request id that ties audit rows and logs together.
 import type { Database } from "../db/database.ts";
 import type { Boss } from "./jobs/queues.ts";
-import type { SubmissionWriter } from "./jobs/write-submissions.ts";
+import type { SubmissionWriter } from "./jobs/submission-writer.ts";
 import type { Principal } from "./principal.ts";
 
 export interface DomainContext {

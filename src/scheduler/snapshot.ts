@@ -20,19 +20,38 @@ export async function loadSnapshot(tx: Sql, perTenantLimit: number): Promise<Sna
     usable: acceptsWork(node),
     probeOnly: node.circuit === "HALF_OPEN",
   }));
-  const { rows } = await tx.query<TenantRow>(
-    `SELECT t.id, t.weight, q."maxConcurrentJobs", q."cpuMillis", q."memoryMb", q.gpus,
-            u.jobs, u.cpu, u.mem, u.gpu
-     FROM "Tenant" t
-     JOIN "Quota" q ON q."tenantId" = t.id
-     CROSS JOIN LATERAL (
-       SELECT count(*)::int AS jobs, COALESCE(sum("cpuMillis"), 0)::int AS cpu,
-              COALESCE(sum("memoryMb"), 0)::int AS mem, COALESCE(sum(gpus), 0)::int AS gpu
-       FROM "Job" WHERE "tenantId" = t.id AND state IN ('QUEUED', 'RUNNING')) u
-     WHERE t.status = 'ACTIVE'
-       AND EXISTS (SELECT 1 FROM "Job" WHERE "tenantId" = t.id AND state = 'PENDING')`,
+  // The active tenants with waiting jobs and the head of each one's line (as many as its
+  // concurrency quota could take now), in one statement.
+  const {
+    rows: [snapshot],
+  } = await tx.query<{ tenants: TenantRow[]; heads: PendingRow[] }>(
+    `WITH tenants AS (
+       SELECT t.id, t.weight, q."maxConcurrentJobs", q."cpuMillis", q."memoryMb", q.gpus,
+              u.jobs, u.cpu, u.mem, u.gpu
+       FROM "Tenant" t
+       JOIN "Quota" q ON q."tenantId" = t.id
+       CROSS JOIN LATERAL (
+         SELECT count(*)::int AS jobs, COALESCE(sum("cpuMillis"), 0)::int AS cpu,
+                COALESCE(sum("memoryMb"), 0)::int AS mem, COALESCE(sum(gpus), 0)::int AS gpu
+         FROM "Job" WHERE "tenantId" = t.id AND state IN ('QUEUED', 'RUNNING')) u
+       WHERE t.status = 'ACTIVE'
+         AND EXISTS (SELECT 1 FROM "Job" WHERE "tenantId" = t.id AND state = 'PENDING')),
+     heads AS (
+       SELECT j.id, j."tenantId", j.priority, j."cpuMillis", j."memoryMb", j.gpus,
+              j."executorPreference"
+       FROM tenants t CROSS JOIN LATERAL (
+         SELECT id, "tenantId", priority, "cpuMillis", "memoryMb", gpus, "executorPreference"
+         FROM "Job"
+         WHERE "tenantId" = t.id AND state = 'PENDING'
+           AND ("notBefore" IS NULL OR "notBefore" <= now())
+         ORDER BY priority DESC, id
+         LIMIT GREATEST(0, LEAST($1::int, t."maxConcurrentJobs" - t.jobs))) j)
+     SELECT (SELECT coalesce(json_agg(t), '[]') FROM tenants t) AS tenants,
+            (SELECT coalesce(json_agg(h ORDER BY h."tenantId", h.priority DESC, h.id), '[]')
+               FROM heads h) AS heads`,
+    [perTenantLimit],
   );
-  const tenants: TenantState[] = rows.map((row) => ({
+  const tenants: TenantState[] = (snapshot?.tenants ?? []).map((row) => ({
     id: row.id,
     weight: row.weight,
     quota: {
@@ -43,7 +62,12 @@ export async function loadSnapshot(tx: Sql, perTenantLimit: number): Promise<Sna
     },
     usage: { jobs: row.jobs, cpuMillis: row.cpu, memoryMb: row.mem, gpus: row.gpu },
   }));
-  const pending = await loadPending(tx, tenants, perTenantLimit);
+  const pending = new Map<string, PendingJob[]>();
+  for (const row of snapshot?.heads ?? []) {
+    const list = pending.get(row.tenantId) ?? [];
+    list.push({ ...row, order: row.id });
+    pending.set(row.tenantId, list);
+  }
   return { nodes, tenants, pending };
 }
 
@@ -58,40 +82,6 @@ interface TenantRow {
   cpu: number;
   mem: number;
   gpu: number;
-}
-
-/** Each tenant's next waiting jobs, at most what its concurrency quota could take now. */
-async function loadPending(
-  tx: Sql,
-  tenants: readonly TenantState[],
-  perTenantLimit: number,
-): Promise<Map<string, PendingJob[]>> {
-  const pending = new Map<string, PendingJob[]>();
-  if (tenants.length === 0) return pending;
-  const ids = tenants.map((t) => t.id);
-  const limits = tenants.map((t) =>
-    Math.max(0, Math.min(perTenantLimit, t.quota.maxConcurrentJobs - t.usage.jobs)),
-  );
-  const { rows } = await tx.query<PendingRow>(
-    `SELECT j.id, j."tenantId", j.priority, j."cpuMillis", j."memoryMb", j.gpus,
-            j."executorPreference"
-     FROM unnest($1::uuid[], $2::int[]) AS t(id, n)
-     CROSS JOIN LATERAL (
-       SELECT id, "tenantId", priority, "cpuMillis", "memoryMb", gpus, "executorPreference"
-       FROM "Job"
-       WHERE "tenantId" = t.id AND state = 'PENDING'
-         AND ("notBefore" IS NULL OR "notBefore" <= now())
-       ORDER BY priority DESC, id
-       LIMIT t.n) j
-     ORDER BY j."tenantId", j.priority DESC, j.id`,
-    [ids, limits],
-  );
-  for (const row of rows) {
-    const list = pending.get(row.tenantId) ?? [];
-    list.push({ ...row, order: row.id });
-    pending.set(row.tenantId, list);
-  }
-  return pending;
 }
 
 interface PendingRow {

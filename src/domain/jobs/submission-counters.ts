@@ -134,7 +134,7 @@ export function limitReached(counter: Counter, at: Date): DailyLimitReachedError
  * The tenant's jobs waiting for admission (PENDING; a QUEUED job already holds its share of
  * the concurrency quota), with the tenant id in parameter `param`.
  */
-const waitingCount = (param: string) =>
+export const waitingCount = (param: string) =>
   `SELECT count(*)::int AS count FROM "Job" WHERE "tenantId" = ${param}::uuid AND state = 'PENDING'`;
 
 /**
@@ -149,24 +149,21 @@ export async function lockWaitingLine(tx: Sql, tenantId: string): Promise<void> 
 
 /** lockWaitingLine for several tenants, in one global order so two callers never deadlock. */
 export async function lockWaitingLines(tx: Sql, tenantIds: readonly string[]): Promise<void> {
-  const keys = [...new Set(tenantIds)].sort().map((id) => `waiting-line:${id}`);
-  await tx.query(
-    `SELECT pg_advisory_xact_lock(hashtextextended(key, 0))
-       FROM unnest($1::text[]) WITH ORDINALITY AS k(key, n) ORDER BY n`,
-    [keys],
-  );
+  await tx.query(waitingLinesLock(tenantIds));
 }
 
-/** Waiting jobs per tenant, for a caller holding their waiting-line locks. */
-export async function countWaitingOf(
-  sql: Sql,
-  tenantIds: readonly string[],
-): Promise<Map<string, number>> {
-  const { rows } = await sql.query<{ tenantId: string; count: number }>(
-    `SELECT t AS "tenantId", (${waitingCount("t")}) AS count FROM unnest($1::uuid[]) AS t`,
-    [[...new Set(tenantIds)]],
-  );
-  return new Map(rows.map((row) => [row.tenantId, row.count]));
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The statement that takes the waiting-line locks of `tenantIds`, with the ids written in
+ * as literals (checked to be UUIDs), so that it can travel with BEGIN (inTransaction's
+ * `beginWith`) and cost no round trip of its own.
+ */
+export function waitingLinesLock(tenantIds: readonly string[]): string {
+  const ids = [...new Set(tenantIds)].sort();
+  for (const id of ids) if (!UUID.test(id)) throw new Error(`not a tenant id: ${id}`);
+  return `SELECT pg_advisory_xact_lock(hashtextextended('waiting-line:' || id, 0))
+            FROM unnest('{${ids.join(",")}}'::text[]) WITH ORDINALITY AS k(id, n) ORDER BY n`;
 }
 
 /** The tenant's waiting jobs, for a caller holding its waiting-line lock or only reporting. */

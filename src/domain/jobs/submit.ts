@@ -1,8 +1,9 @@
-// submitJob: check the spec against the tenant's quota and the competition's rules, then
-// hand it to the submission writer, which writes the job, its first event, its audit row,
-// the submission counters and the scheduler's wake-up in one transaction (shared with the
-// submissions that arrive at the same time). A client `jobId` makes a retried submit return
-// the job the first one created instead of a second job.
+// submitJob: check the spec, then hand it to the submission writer, which finds its
+// tenant, holds it to the tenant's quota and the competition's rules (prepareSubmission),
+// and writes the job, its first event, its audit row, the submission counters and the
+// scheduler's wake-up in one transaction, shared with the submissions that arrive at the
+// same time. A client `jobId` makes a retried submit return the job the first one created
+// instead of a second job.
 import { pathToFileURL } from "node:url";
 import { type DomainContext, type JobSettings, nowOf } from "../context.ts";
 import { QuotaExceededError, ValidationError } from "../errors.ts";
@@ -11,7 +12,9 @@ import { resolveInputDir } from "./input-location.ts";
 import type { JobRow } from "./job-row.ts";
 import { beyondQuota } from "./resources.ts";
 import { DEFAULT_TIME_LIMIT_SEC, type NormalizedSpec, normalizeSpec } from "./spec.ts";
-import { type PhaseRules, submissionPhase, type TenantQuota } from "./submission-target.ts";
+import type { PhaseRules, TenantQuota } from "./submission-target.ts";
+import type { SubmissionRequest } from "./submission-writer.ts";
+import type { PreparedSubmission } from "./write-submissions.ts";
 
 export function jobSettings(ctx: DomainContext): JobSettings {
   if (!ctx.jobs) throw new Error("job submission is not wired into this process");
@@ -20,20 +23,25 @@ export function jobSettings(ctx: DomainContext): JobSettings {
 
 export async function submitJob(ctx: DomainContext, input: unknown): Promise<JobRow> {
   const actor = requireAuthenticated(ctx.actor);
-  const settings = jobSettings(ctx);
   const spec = normalizeSpec(input);
-  const now = nowOf(ctx);
-  const { pool } = ctx.db;
+  return jobSettings(ctx).submissions.submit({ ctx: { ...ctx, actor }, spec, now: nowOf(ctx) });
+}
 
-  const tenant = await settings.submissions.tenantFor({ actor, tenantSlug: spec.tenantSlug });
-  const phase = spec.competitionSlug
-    ? await submissionPhase(pool, spec.competitionSlug, spec.phaseSlug, now)
-    : null;
+/**
+ * The checks a submission passes before it is written, once its tenant and phase are
+ * known: the scorer, the job's size against the whole quota, and the input folder.
+ * Throws the AppError that refuses it.
+ */
+export function prepareSubmission(
+  { ctx, spec, now }: SubmissionRequest,
+  tenant: TenantQuota,
+  phase: PhaseRules | null,
+): PreparedSubmission {
+  const settings = jobSettings(ctx);
   const { scorer, scorerParams } = chooseScorer(ctx, spec, phase);
   const timeLimitSec = checkAgainstQuota(spec, tenant);
   const inputDir = resolveInputDir(settings.inputRoot, tenant.slug, spec.inputUri);
-
-  return settings.submissions.write({
+  return {
     ctx,
     spec,
     tenant,
@@ -44,7 +52,7 @@ export async function submitJob(ctx: DomainContext, input: unknown): Promise<Job
     timeLimitSec,
     maxAttempts: settings.maxAttempts,
     now,
-  });
+  };
 }
 
 function chooseScorer(

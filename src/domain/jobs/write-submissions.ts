@@ -1,37 +1,29 @@
-// Writes submissions that arrive together in one transaction (a group commit). Each job's
-// row, first event and audit row, its submission counters and the scheduler's pg-boss
-// wake-up commit together; a job over a limit is refused on its own while the others in its
-// batch go through. Under load this is what lets a submission cost a fraction of a commit
-// and a handful of round trips shared with its batch, instead of ten of its own
-// (BENCHMARKS.md, Scheduler). An idle platform writes each submission as soon as it comes.
+// The transaction that writes a batch of checked submissions (submission-writer.ts batches
+// them). Each job's row, first event and audit row, its submission counters and the
+// scheduler's pg-boss wake-up commit together; a job over a limit is refused on its own
+// while the others in its batch go through.
 //
-// Limits stay exact: the batch holds the waiting-line lock of every tenant in it and the row
-// lock of every counter it charges, counts and charges under them, and decides job by job
+// Limits stay exact: the batch holds the waiting-line lock of every tenant in it and the
+// row lock of every counter it charges, reads the counts under them, and decides job by job
 // in arrival order, exactly as one transaction per job would.
 import type pg from "pg";
-import { createBatcher } from "../../db/batcher.ts";
 import { inTransaction, type Sql } from "../../db/sql.ts";
 import { auditSnapshot } from "../audit.ts";
 import type { DomainContext } from "../context.ts";
-import { AppError, QuotaExceededError, ValidationError } from "../errors.ts";
+import { type AppError, QuotaExceededError, ValidationError } from "../errors.ts";
 import type { JobRow } from "./job-row.ts";
 import { type Boss, wakeScheduler } from "./queues.ts";
 import type { NormalizedSpec } from "./spec.ts";
 import {
   type Counter,
   countersFor,
-  countWaitingOf,
   ensureWaitingWithin,
   limitReached,
-  lockWaitingLines,
   utcDay,
+  waitingCount,
+  waitingLinesLock,
 } from "./submission-counters.ts";
-import {
-  type PhaseRules,
-  submissionTenants,
-  type TenantQuota,
-  type TenantRequest,
-} from "./submission-target.ts";
+import type { PhaseRules, TenantQuota } from "./submission-target.ts";
 import { publishJobState } from "./transitions.ts";
 import { uuidv7 } from "./uuid7.ts";
 
@@ -49,129 +41,81 @@ export interface PreparedSubmission {
   now: Date;
 }
 
-type SubmissionOutcome = { job: JobRow } | { error: AppError };
+export type SubmissionOutcome = { job: JobRow } | { error: AppError };
 
-/**
- * The two steps of a submission that touch the database, each shared by the submissions
- * that arrive together: finding the tenant, and writing the job.
- */
-export interface SubmissionWriter {
-  /** The tenant a submission is for, checked (role, suspension); throws the refusal. */
-  tenantFor(request: TenantRequest): Promise<TenantQuota>;
-  /** Writes a checked submission; throws the limit or jobId conflict that refuses it. */
-  write(submission: PreparedSubmission): Promise<JobRow>;
-}
+/** Each submission ends as a job (new, or the one its jobId already names) or an error. */
+type Decision = { jobId: string } | { error: AppError };
 
-/** Batches of at most this many submissions; a burst larger than that takes several. */
-const MAX_BATCH = 128;
-
-export function createSubmissionWriter(pool: pg.Pool, boss: Boss): SubmissionWriter {
-  // One batch in the database while the next one gathers: an idle platform sends each
-  // submission at once, a busy one in batches as large as the load.
-  const options = { maxItems: MAX_BATCH, maxDelayMs: 0, maxInFlight: 1 };
-  const tenants = createBatcher(
-    (batch: TenantRequest[]) => submissionTenants(pool, batch),
-    options,
-  );
-  const jobs = createBatcher(
-    (batch: PreparedSubmission[]) => writeSubmissions(pool, boss, batch),
-    options,
-  );
-  return {
-    async tenantFor(request) {
-      const tenant = await tenants.add(request);
-      if (tenant instanceof AppError) throw tenant;
-      return tenant;
-    },
-    async write(submission) {
-      const outcome = await jobs.add(submission);
-      if ("error" in outcome) throw outcome.error;
-      return outcome.job;
-    },
-  };
-}
-
-async function writeSubmissions(
+export async function writeSubmissions(
   pool: pg.Pool,
   boss: Boss,
-  batch: PreparedSubmission[],
+  batch: readonly PreparedSubmission[],
 ): Promise<SubmissionOutcome[]> {
-  return inTransaction(pool, async (tx) => {
-    await lockWaitingLines(
-      tx,
-      batch.map((s) => s.tenant.id),
-    );
-    const counters = batch.map((s) =>
-      countersFor({ tenantId: s.tenant.id, phaseId: s.phase?.phaseId ?? null }, utcDay(s.now), {
-        tenantPerDay: s.tenant.submissionsPerDay,
-        phasePerDay: s.phase?.dailyLimit ?? null,
-        phaseTotal: s.phase?.totalLimit ?? null,
-      }),
-    );
-    const counts = await lockCounters(tx, counters.flat());
-    const waiting = await countWaitingOf(
-      tx,
-      batch.map((s) => s.tenant.id),
-    );
-    const stored = await storedUnderClientIds(tx, batch);
+  // The waiting-line locks of every tenant in the batch travel with BEGIN.
+  const locks = waitingLinesLock(batch.map((s) => s.tenant.id));
+  return inTransaction(
+    pool,
+    async (tx) => {
+      const counters = batch.map((s) =>
+        countersFor({ tenantId: s.tenant.id, phaseId: s.phase?.phaseId ?? null }, utcDay(s.now), {
+          tenantPerDay: s.tenant.submissionsPerDay,
+          phasePerDay: s.phase?.dailyLimit ?? null,
+          phaseTotal: s.phase?.totalLimit ?? null,
+        }),
+      );
+      const { counts, waiting, taken } = await lockedState(tx, batch, counters.flat());
 
-    // Decide job by job, in arrival order, as one transaction per job would have.
-    const decisions: Decision[] = [];
-    const taken = new Map<string, { id: string; identity: string }>(stored);
-    const accepted: Array<{ id: string; submission: PreparedSubmission }> = [];
-    const charged: Counter[] = [];
-    batch.forEach((submission, i) => {
-      const key = clientKey(submission);
-      const earlier = key ? taken.get(key) : undefined;
-      if (earlier) {
-        decisions.push(
-          earlier.identity === identity(submission)
-            ? { sameAs: earlier.id }
-            : { error: jobIdTaken() },
-        );
-        return;
-      }
-      const mine = counters[i] ?? [];
-      const error = refusal(submission, mine, counts, waiting);
-      if (error) {
-        decisions.push({ error });
-        return;
-      }
-      for (const counter of mine)
-        counts.set(counterKey(counter), (counts.get(counterKey(counter)) ?? 0) + 1);
-      waiting.set(submission.tenant.id, (waiting.get(submission.tenant.id) ?? 0) + 1);
-      const id = uuidv7(submission.now.getTime());
-      if (key) taken.set(key, { id, identity: identity(submission) });
-      accepted.push({ id, submission });
-      charged.push(...mine);
-      decisions.push({ sameAs: id });
-    });
+      // Decide job by job, in arrival order, as one transaction per job would have.
+      const decisions: Decision[] = [];
+      const accepted: Array<{ id: string; submission: PreparedSubmission }> = [];
+      const charged: Counter[] = [];
+      batch.forEach((submission, i) => {
+        const key = clientKey(submission.tenant.id, submission.spec.clientJobId);
+        const earlier = key ? taken.get(key) : undefined;
+        if (earlier) {
+          const same = earlier.identity === identityOf(submission);
+          decisions.push(same ? { jobId: earlier.id } : { error: jobIdTaken() });
+          return;
+        }
+        const mine = counters[i] ?? [];
+        const error = refusal(submission, mine, counts, waiting);
+        if (error) {
+          decisions.push({ error });
+          return;
+        }
+        for (const counter of mine)
+          counts.set(counterKey(counter), (counts.get(counterKey(counter)) ?? 0) + 1);
+        waiting.set(submission.tenant.id, (waiting.get(submission.tenant.id) ?? 0) + 1);
+        const id = uuidv7(submission.now.getTime());
+        if (key) taken.set(key, { id, identity: identityOf(submission) });
+        accepted.push({ id, submission });
+        charged.push(...mine);
+        decisions.push({ jobId: id });
+      });
 
-    const rows = await insertJobs(tx, accepted);
-    if (rows.size > 0) {
-      await recordSubmissionAudits(tx, accepted, rows);
-      await chargeCounters(tx, charged);
-      await wakeScheduler(boss, tx);
-      for (const row of rows.values()) await publishJobState(tx, row, null);
-    }
-    const repeats = await jobsById(
-      tx,
-      decisions.flatMap((d) => ("sameAs" in d && !rows.has(d.sameAs) ? [d.sameAs] : [])),
-    );
-    return decisions.map((decision): SubmissionOutcome => {
-      if ("error" in decision) return { error: decision.error };
-      const job = rows.get(decision.sameAs) ?? repeats.get(decision.sameAs);
-      // Missing only if a writer outside the waiting-line lock took the jobId meanwhile.
-      return job ? { job } : { error: jobIdTaken() };
-    });
-  });
+      const rows = await insertJobs(tx, accepted);
+      if (rows.size > 0) {
+        await auditAndCharge(tx, accepted, rows, charged);
+        await wakeScheduler(boss, tx);
+        for (const row of rows.values()) await publishJobState(tx, row, null);
+      }
+      const repeats = await jobsById(
+        tx,
+        decisions.flatMap((d) => ("jobId" in d && !rows.has(d.jobId) ? [d.jobId] : [])),
+      );
+      return decisions.map((decision): SubmissionOutcome => {
+        if ("error" in decision) return { error: decision.error };
+        const job = rows.get(decision.jobId) ?? repeats.get(decision.jobId);
+        // Missing only if a writer outside the waiting-line lock took the jobId meanwhile.
+        return job ? { job } : { error: jobIdTaken() };
+      });
+    },
+    { beginWith: locks },
+  );
 }
 
-/** Each submission ends as a job (new or the one its jobId already names) or an error. */
-type Decision = { sameAs: string } | { error: AppError };
-
-const clientKey = (s: PreparedSubmission): string | null =>
-  s.spec.clientJobId === null ? null : `${s.tenant.id}\u0000${s.spec.clientJobId}`;
+const clientKey = (tenantId: string, clientJobId: string | null): string | null =>
+  clientJobId === null ? null : `${tenantId}\u0000${clientJobId}`;
 
 const counterKey = (c: Pick<Counter, "scope" | "day">): string => `${c.scope}\u0000${c.day}`;
 
@@ -180,6 +124,17 @@ const jobIdTaken = () =>
     { field: "jobId", message: "already used by this tenant for a different job" },
   ]);
 
+/**
+ * What a repeated client jobId must match to count as the same submission (the rest, such
+ * as the input, may legitimately be re-sent differently).
+ */
+const IDENTITY = ["taskType", "scorer", "priority", "cpuMillis", "memoryMb", "gpus"] as const;
+
+function identityOf(s: PreparedSubmission): string {
+  const values: Record<(typeof IDENTITY)[number], unknown> = { ...s.spec, scorer: s.scorer };
+  return JSON.stringify(IDENTITY.map((field) => values[field]));
+}
+
 /** Why this submission cannot be taken now, given what the batch took before it. */
 function refusal(
   submission: PreparedSubmission,
@@ -187,11 +142,9 @@ function refusal(
   counts: Map<string, number>,
   waiting: Map<string, number>,
 ): AppError | null {
+  const { tenant } = submission;
   try {
-    ensureWaitingWithin(
-      (waiting.get(submission.tenant.id) ?? 0) + 1,
-      submission.tenant.maxQueuedJobs,
-    );
+    ensureWaitingWithin((waiting.get(tenant.id) ?? 0) + 1, tenant.maxQueuedJobs);
   } catch (error) {
     if (error instanceof QuotaExceededError) return error;
     throw error;
@@ -203,77 +156,73 @@ function refusal(
   return null;
 }
 
-/** Locks every counter row the batch may charge (creating missing ones) and reads it. */
-async function lockCounters(tx: Sql, counters: readonly Counter[]): Promise<Map<string, number>> {
-  const unique = [...new Map(counters.map((c) => [counterKey(c), c])).values()].sort((a, b) =>
-    counterKey(a) < counterKey(b) ? -1 : 1,
-  );
-  const { rows } = await tx.query<{ scope: string; day: string; count: number }>(
-    `INSERT INTO "SubmissionCounter" (scope, day, count)
-     SELECT scope, day, 0 FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS c(scope, day, n)
-     ORDER BY n
-     ON CONFLICT (scope, day) DO UPDATE SET count = "SubmissionCounter".count
-     RETURNING scope, to_char(day, 'YYYY-MM-DD') AS day, count`,
-    [unique.map((c) => c.scope), unique.map((c) => c.day)],
-  );
-  return new Map(rows.map((row) => [counterKey(row), row.count]));
-}
-
-async function chargeCounters(tx: Sql, charged: readonly Counter[]): Promise<void> {
-  const totals = new Map<string, { counter: Counter; n: number }>();
-  for (const counter of charged) {
-    const entry = totals.get(counterKey(counter)) ?? { counter, n: 0 };
-    entry.n += 1;
-    totals.set(counterKey(counter), entry);
-  }
-  const entries = [...totals.values()];
-  await tx.query(
-    `UPDATE "SubmissionCounter" AS c SET count = c.count + t.n
-     FROM unnest($1::text[], $2::date[], $3::int[]) AS t(scope, day, n)
-     WHERE c.scope = t.scope AND c.day = t.day`,
-    [
-      entries.map((e) => e.counter.scope),
-      entries.map((e) => e.counter.day),
-      entries.map((e) => e.n),
-    ],
-  );
+interface LockedState {
+  /** Counter values by counterKey, the rows locked until commit. */
+  counts: Map<string, number>;
+  /** Waiting jobs per tenant (the caller holds their waiting-line locks). */
+  waiting: Map<string, number>;
+  /** Jobs already stored under a client jobId of the batch, by clientKey. */
+  taken: Map<string, { id: string; identity: string }>;
 }
 
 /**
- * What a repeated client jobId must match to count as the same submission (the rest, such
- * as the input, may legitimately be re-sent differently).
+ * Everything the decisions need, in one statement after the waiting-line locks (so that
+ * its snapshot includes all that committed before them): every counter row the batch may
+ * charge, locked (created at 0 when missing); the waiting count of each tenant; and the
+ * jobs already stored under the batch's client jobIds.
  */
-const identity = (s: PreparedSubmission): string =>
-  JSON.stringify([
-    s.spec.taskType,
-    s.scorer,
-    s.spec.priority,
-    s.spec.cpuMillis,
-    s.spec.memoryMb,
-    s.spec.gpus,
-  ]);
-
-const rowIdentity = (row: JobRow): string =>
-  JSON.stringify([row.taskType, row.scorer, row.priority, row.cpuMillis, row.memoryMb, row.gpus]);
-
-/** Jobs already stored under the batch's client jobIds, by tenant and jobId. */
-async function storedUnderClientIds(
+async function lockedState(
   tx: Sql,
   batch: readonly PreparedSubmission[],
-): Promise<Map<string, { id: string; identity: string }>> {
+  counters: readonly Counter[],
+): Promise<LockedState> {
+  // One global order of counter rows, so two batches never deadlock on them.
+  const unique = [...new Map(counters.map((c) => [counterKey(c), c])).values()].sort((a, b) =>
+    counterKey(a) < counterKey(b) ? -1 : 1,
+  );
   const keyed = batch.filter((s) => s.spec.clientJobId !== null);
-  if (keyed.length === 0) return new Map();
-  const { rows } = await tx.query<JobRow>(
-    `SELECT j.* FROM "Job" j JOIN unnest($1::uuid[], $2::text[]) AS k(tenant, client)
-       ON j."tenantId" = k.tenant AND j."clientJobId" = k.client`,
-    [keyed.map((s) => s.tenant.id), keyed.map((s) => s.spec.clientJobId)],
+  const {
+    rows: [state],
+  } = await tx.query<{
+    counters: Array<{ scope: string; day: string; count: number }>;
+    waiting: Array<{ tenantId: string; count: number }>;
+    stored: Array<Record<(typeof IDENTITY)[number] | "id" | "tenantId" | "clientJobId", unknown>>;
+  }>(
+    `WITH counters AS (
+       INSERT INTO "SubmissionCounter" (scope, day, count)
+       SELECT scope, day, 0 FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS c(scope, day, n)
+       ORDER BY n
+       ON CONFLICT (scope, day) DO UPDATE SET count = "SubmissionCounter".count
+       RETURNING scope, to_char(day, 'YYYY-MM-DD') AS day, count)
+     SELECT
+       (SELECT coalesce(json_agg(c), '[]') FROM counters c) AS counters,
+       (SELECT coalesce(json_agg(w), '[]') FROM (
+          SELECT t AS "tenantId", (${waitingCount("t")}) AS count FROM unnest($3::uuid[]) AS t) w
+       ) AS waiting,
+       (SELECT coalesce(json_agg(j), '[]') FROM (
+          SELECT j.id, j."tenantId", j."clientJobId", j."taskType", j.scorer, j.priority,
+                 j."cpuMillis", j."memoryMb", j.gpus
+          FROM "Job" j JOIN unnest($4::uuid[], $5::text[]) AS k(tenant, client)
+            ON j."tenantId" = k.tenant AND j."clientJobId" = k.client) j
+       ) AS stored`,
+    [
+      unique.map((c) => c.scope),
+      unique.map((c) => c.day),
+      [...new Set(batch.map((s) => s.tenant.id))],
+      keyed.map((s) => s.tenant.id),
+      keyed.map((s) => s.spec.clientJobId),
+    ],
   );
-  return new Map(
-    rows.map((row) => [
-      `${row.tenantId}\u0000${row.clientJobId}`,
-      { id: row.id, identity: rowIdentity(row) },
-    ]),
-  );
+  return {
+    counts: new Map((state?.counters ?? []).map((row) => [counterKey(row), row.count])),
+    waiting: new Map((state?.waiting ?? []).map((row) => [row.tenantId, row.count])),
+    taken: new Map(
+      (state?.stored ?? []).map((row) => [
+        clientKey(String(row.tenantId), String(row.clientJobId)) as string,
+        { id: String(row.id), identity: JSON.stringify(IDENTITY.map((field) => row[field])) },
+      ]),
+    ),
+  };
 }
 
 /** The jobs and their first events; the stored rows by id. */
@@ -324,6 +273,7 @@ async function insertJobs(
       column((s) => s.phase?.competitionId ?? null),
       column((s) => s.phase?.phaseId ?? null),
       column((s) => s.maxAttempts),
+      // UTC wall time, as every TIMESTAMP column holds (src/db/timestamps.ts).
       column((s) => s.now.toISOString()),
       column((s) => utcDay(s.now)),
     ],
@@ -331,18 +281,30 @@ async function insertJobs(
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-/** One audit row per stored job, with the job as `after`. */
-async function recordSubmissionAudits(
+/** One audit row per stored job (the job as `after`) and the counters charged, together. */
+async function auditAndCharge(
   tx: Sql,
   jobs: ReadonlyArray<{ id: string; submission: PreparedSubmission }>,
   rows: Map<string, JobRow>,
+  charged: readonly Counter[],
 ): Promise<void> {
   const stored = jobs.flatMap(({ id, submission }) => {
     const row = rows.get(id);
     return row ? [{ ctx: submission.ctx, row }] : [];
   });
+  const totals = new Map<string, { counter: Counter; n: number }>();
+  for (const counter of charged) {
+    const entry = totals.get(counterKey(counter)) ?? { counter, n: 0 };
+    entry.n += 1;
+    totals.set(counterKey(counter), entry);
+  }
+  const charges = [...totals.values()];
   await tx.query(
-    `INSERT INTO "AuditLog" (action, "tenantId", "targetType", "targetId", "actorUserId",
+    `WITH charged AS (
+       UPDATE "SubmissionCounter" AS c SET count = c.count + t.n
+       FROM unnest($7::text[], $8::date[], $9::int[]) AS t(scope, day, n)
+       WHERE c.scope = t.scope AND c.day = t.day)
+     INSERT INTO "AuditLog" (action, "tenantId", "targetType", "targetId", "actorUserId",
        "actorKeyId", "requestId", after)
      SELECT 'job.submit', tenant, 'Job', target, actor, key, request, after
      FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[])
@@ -354,6 +316,9 @@ async function recordSubmissionAudits(
       stored.map(({ ctx }) => ctx.actor?.apiKeyId ?? null),
       stored.map(({ ctx }) => ctx.requestId),
       stored.map(({ row }) => JSON.stringify(auditSnapshot(row))),
+      charges.map((c) => c.counter.scope),
+      charges.map((c) => c.counter.day),
+      charges.map((c) => c.n),
     ],
   );
 }

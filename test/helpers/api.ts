@@ -8,7 +8,7 @@ import { startBoss } from "../../src/app/boss.ts";
 import { connectDatabase, type Database } from "../../src/db/database.ts";
 import { createSubscriber, type Subscriber } from "../../src/db/pubsub.ts";
 import { ensureBootstrapAdmin } from "../../src/domain/bootstrap.ts";
-import { createSubmissionWriter } from "../../src/domain/jobs/write-submissions.ts";
+import { createSubmissionWriter } from "../../src/domain/jobs/submission-writer.ts";
 import { createAuthenticator } from "../../src/server/auth.ts";
 import {
   type ContextFactory,

@@ -7,7 +7,7 @@ import { notifyAfterCommit, openOutbox, takeOutbox } from "./pubsub.ts";
 /** Anything that runs a parameterised statement: a pool, a pooled client, a transaction. */
 export interface Sql {
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
-    text: string,
+    text: string | pg.QueryConfig,
     values?: unknown[],
   ): Promise<pg.QueryResult<R>>;
 }

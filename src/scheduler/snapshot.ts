@@ -1,6 +1,8 @@
 // What one admission pass plans from: every executor node, every active tenant with jobs
 // waiting (its quota, weight and current usage), and the head of each such tenant's queue.
 // Read inside the pass's transaction, under the scheduler lock.
+
+import { prepared } from "../db/prepared.ts";
 import type { Sql } from "../db/sql.ts";
 import { acceptsWork, nodesWithLoad } from "../domain/executors/nodes.ts";
 import type { ExecutorKind } from "../generated/prisma/enums.ts";
@@ -13,19 +15,9 @@ export interface Snapshot {
   pending: Map<string, PendingJob[]>;
 }
 
-/** `perTenantLimit`: most jobs read per tenant (a pass admits at most this many overall). */
-export async function loadSnapshot(tx: Sql, perTenantLimit: number): Promise<Snapshot> {
-  const nodes = (await nodesWithLoad(tx)).map((node) => ({
-    ...node,
-    usable: acceptsWork(node),
-    probeOnly: node.circuit === "HALF_OPEN",
-  }));
-  // The active tenants with waiting jobs and the head of each one's line (as many as its
-  // concurrency quota could take now), in one statement.
-  const {
-    rows: [snapshot],
-  } = await tx.query<{ tenants: TenantRow[]; heads: PendingRow[] }>(
-    `WITH tenants AS (
+const TENANTS_AND_HEADS = prepared(
+  "scheduler.tenants-and-heads",
+  `WITH tenants AS (
        SELECT t.id, t.weight, q."maxConcurrentJobs", q."cpuMillis", q."memoryMb", q.gpus,
               u.jobs, u.cpu, u.mem, u.gpu
        FROM "Tenant" t
@@ -49,7 +41,21 @@ export async function loadSnapshot(tx: Sql, perTenantLimit: number): Promise<Sna
      SELECT (SELECT coalesce(json_agg(t), '[]') FROM tenants t) AS tenants,
             (SELECT coalesce(json_agg(h ORDER BY h."tenantId", h.priority DESC, h.id), '[]')
                FROM heads h) AS heads`,
-    [perTenantLimit],
+);
+
+/** `perTenantLimit`: most jobs read per tenant (a pass admits at most this many overall). */
+export async function loadSnapshot(tx: Sql, perTenantLimit: number): Promise<Snapshot> {
+  const nodes = (await nodesWithLoad(tx)).map((node) => ({
+    ...node,
+    usable: acceptsWork(node),
+    probeOnly: node.circuit === "HALF_OPEN",
+  }));
+  // The active tenants with waiting jobs and the head of each one's line (as many as its
+  // concurrency quota could take now), in one statement.
+  const {
+    rows: [snapshot],
+  } = await tx.query<{ tenants: TenantRow[]; heads: PendingRow[] }>(
+    TENANTS_AND_HEADS([perTenantLimit]),
   );
   const tenants: TenantState[] = (snapshot?.tenants ?? []).map((row) => ({
     id: row.id,

@@ -1,6 +1,8 @@
 // Executor nodes as the scheduler sees them: a worker registers its node with the capacity
 // its executor offers, heartbeats while it lives, and the scheduler places work only on
 // nodes that are active, healthy, heartbeating and not behind an open circuit breaker.
+
+import { prepared } from "../../db/prepared.ts";
 import type { Sql } from "../../db/sql.ts";
 import type { ExecutorCapacity } from "../../executors/types.ts";
 import type { ExecutorKind, ExecutorStatus } from "../../generated/prisma/enums.ts";
@@ -22,6 +24,25 @@ export interface NodeRow {
   labels: Record<string, string>;
   createdAt: Date;
 }
+
+/** NodeRow's columns: the prepared statement below names them (see db/prepared.ts). */
+const NODE_COLUMNS: ReadonlyArray<keyof NodeRow> = [
+  "id",
+  "name",
+  "kind",
+  "status",
+  "cpuMillis",
+  "memoryMb",
+  "gpus",
+  "maxJobs",
+  "healthy",
+  "consecutiveFailures",
+  "circuitOpenUntil",
+  "lastHeartbeatAt",
+  "aliveUntil",
+  "labels",
+  "createdAt",
+];
 
 /**
  * Creates the node or takes it over again after a restart (same name), with the capacity
@@ -83,14 +104,10 @@ export interface NodeWithLoad extends NodeRow {
 export const acceptsWork = (node: NodeWithLoad): boolean =>
   node.status === "ACTIVE" && node.healthy && node.alive && node.circuit !== "OPEN";
 
-/**
- * Nodes and their load, summed from the placed jobs themselves: no counter on the node row
- * to keep in step (a crash between a job's end and a counter update could leak capacity),
- * and no row every job start and finish would have to lock.
- */
-export async function nodesWithLoad(sql: Sql, nodeId?: string): Promise<NodeWithLoad[]> {
-  const { rows } = await sql.query<NodeWithLoad>(
-    `SELECT n.*, COALESCE(u.cpu, 0)::int AS "usedCpuMillis", COALESCE(u.mem, 0)::int AS "usedMemoryMb",
+const NODES_WITH_LOAD = prepared(
+  "executor.nodes-with-load",
+  `SELECT ${NODE_COLUMNS.map((c) => `n."${c}"`).join(", ")},
+            COALESCE(u.cpu, 0)::int AS "usedCpuMillis", COALESCE(u.mem, 0)::int AS "usedMemoryMb",
             COALESCE(u.gpu, 0)::int AS "usedGpus", COALESCE(u.jobs, 0)::int AS "runningJobs",
             n."aliveUntil" > now() AS alive,
             CASE WHEN n."circuitOpenUntil" > now() THEN 'OPEN'
@@ -103,8 +120,15 @@ export async function nodesWithLoad(sql: Sql, nodeId?: string): Promise<NodeWith
        ON u.node = n.id
      WHERE $1::uuid IS NULL OR n.id = $1::uuid
      ORDER BY n.name`,
-    [nodeId ?? null],
-  );
+);
+
+/**
+ * Nodes and their load, summed from the placed jobs themselves: no counter on the node row
+ * to keep in step (a crash between a job's end and a counter update could leak capacity),
+ * and no row every job start and finish would have to lock.
+ */
+export async function nodesWithLoad(sql: Sql, nodeId?: string): Promise<NodeWithLoad[]> {
+  const { rows } = await sql.query<NodeWithLoad>(NODES_WITH_LOAD([nodeId ?? null]));
   return rows;
 }
 

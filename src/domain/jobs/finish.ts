@@ -2,11 +2,13 @@
 // the move to SUCCEEDED (a batch of them at once); a failure either sends the job back to wait (a retryable platform
 // failure with attempts left, after a backoff) or ends it with its CONTRACT code. Both are
 // fenced on the attempt, so a stale worker's late report changes nothing.
+
+import { prepared } from "../../db/prepared.ts";
 import { publishMany } from "../../db/pubsub.ts";
 import type { Sql } from "../../db/sql.ts";
 import type { JobState } from "../../generated/prisma/enums.ts";
 import type { Result } from "../../scorers/index.ts";
-import type { JobRow } from "./job-row.ts";
+import { type JobRow, jobColumns } from "./job-row.ts";
 import { type BackoffSettings, isRetryable, retryDelayMs } from "./retry-policy.ts";
 import { jobStateEvents, refundIfUncounted, transitionJob } from "./transitions.ts";
 
@@ -73,25 +75,14 @@ export interface AttemptSuccess {
   result: Result;
 }
 
-/**
- * Records SUCCEEDED and the one Result of each attempt still current, for a whole batch of
- * finished attempts in one statement (and a refund where a competition asks). Returns the ids it recorded; the others
- * were stale (another attempt owns the job) and change nothing.
- */
-export async function succeedAttempts(
-  tx: Sql,
-  successes: readonly AttemptSuccess[],
-): Promise<Set<string>> {
-  if (successes.length === 0) return new Set();
-  // The move, its events and the Results in one statement; an attempt that is no longer
-  // current (stale, fenced out) matches no row and so gets neither event nor Result.
-  const { rows } = await tx.query<JobRow & { countedStates: JobState[] | null }>(
-    `WITH done AS (
+const SUCCEED_ATTEMPTS = prepared(
+  "job.succeed-attempts",
+  `WITH done AS (
        UPDATE "Job" AS j SET state = 'SUCCEEDED', "finishedAt" = now(), "leaseExpiresAt" = NULL,
          "errorCode" = NULL, "errorMessage" = NULL
        FROM unnest($1::uuid[], $2::int[]) AS a(id, attempt)
        WHERE j.id = a.id AND j.attempt = a.attempt AND j.state = 'RUNNING'
-       RETURNING j.*, (SELECT c."countedStates"::text[] FROM "Competition" c
+       RETURNING ${jobColumns("j")}, (SELECT c."countedStates"::text[] FROM "Competition" c
                        WHERE c.id = j."competitionId") AS "countedStates"),
      outcome AS (
        SELECT done.id, done.attempt, o.message, o.score, o.summary, o.metrics, o.artifacts,
@@ -111,7 +102,22 @@ export async function succeedAttempts(
          summary = EXCLUDED.summary, metrics = EXCLUDED.metrics, artifacts = EXCLUDED.artifacts,
          timing = EXCLUDED.timing, versioning = EXCLUDED.versioning, "createdAt" = now())
      SELECT * FROM done`,
-    [
+);
+
+/**
+ * Records SUCCEEDED and the one Result of each attempt still current, for a whole batch of
+ * finished attempts in one statement (and a refund where a competition asks). Returns the ids it recorded; the others
+ * were stale (another attempt owns the job) and change nothing.
+ */
+export async function succeedAttempts(
+  tx: Sql,
+  successes: readonly AttemptSuccess[],
+): Promise<Set<string>> {
+  if (successes.length === 0) return new Set();
+  // The move, its events and the Results in one statement; an attempt that is no longer
+  // current (stale, fenced out) matches no row and so gets neither event nor Result.
+  const { rows } = await tx.query<JobRow & { countedStates: JobState[] | null }>(
+    SUCCEED_ATTEMPTS([
       successes.map((s) => s.jobId),
       successes.map((s) => s.attempt),
       successes.map((s) => `score ${s.result.summary.score}`),
@@ -123,7 +129,7 @@ export async function succeedAttempts(
       successes.map((s) => JSON.stringify(s.result.artifacts ?? {})),
       successes.map((s) => JSON.stringify(s.result.timing ?? {})),
       successes.map((s) => JSON.stringify(s.result.versioning ?? {})),
-    ],
+    ]),
   );
   const recorded = new Set(rows.map((row) => row.id));
   // A competition that does not count successful entries gives their submissions back.

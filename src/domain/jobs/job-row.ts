@@ -36,6 +36,46 @@ export interface JobRow {
   chargedOn: Date | null;
 }
 
+/** JobRow's columns, for statements that return jobs (qualified by `alias` when given). */
+export function jobColumns(alias?: string): string {
+  return JOB_COLUMNS.map((column) => `${alias ? `${alias}.` : ""}"${column}"`).join(", ");
+}
+
+const JOB_COLUMNS: ReadonlyArray<keyof JobRow> = [
+  "id",
+  "tenantId",
+  "submittedById",
+  "clientJobId",
+  "state",
+  "taskType",
+  "scorer",
+  "scorerParams",
+  "inputUri",
+  "timeLimitSec",
+  "cpuMillis",
+  "memoryMb",
+  "gpus",
+  "container",
+  "executorPreference",
+  "priority",
+  "competitionId",
+  "phaseId",
+  "attempt",
+  "maxAttempts",
+  "executorNodeId",
+  "backend",
+  "errorCode",
+  "errorMessage",
+  "cancelRequested",
+  "submittedAt",
+  "queuedAt",
+  "startedAt",
+  "finishedAt",
+  "notBefore",
+  "leaseExpiresAt",
+  "chargedOn",
+];
+
 export const TERMINAL_STATES: readonly JobState[] = [
   "SUCCEEDED",
   "FAILED",

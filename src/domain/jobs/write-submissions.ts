@@ -7,11 +7,12 @@
 // row lock of every counter it charges, reads the counts under them, and decides job by job
 // in arrival order, exactly as one transaction per job would.
 import type pg from "pg";
+import { prepared } from "../../db/prepared.ts";
 import { inTransaction, type Sql } from "../../db/sql.ts";
 import { auditSnapshot } from "../audit.ts";
 import type { DomainContext } from "../context.ts";
 import { type AppError, QuotaExceededError, ValidationError } from "../errors.ts";
-import type { JobRow } from "./job-row.ts";
+import { type JobRow, jobColumns } from "./job-row.ts";
 import { type Boss, wakeScheduler } from "./queues.ts";
 import type { NormalizedSpec } from "./spec.ts";
 import {
@@ -165,6 +166,27 @@ interface LockedState {
   taken: Map<string, { id: string; identity: string }>;
 }
 
+const LOCKED_STATE = prepared(
+  "submission.locked-state",
+  `WITH counters AS (
+       INSERT INTO "SubmissionCounter" (scope, day, count)
+       SELECT scope, day, 0 FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS c(scope, day, n)
+       ORDER BY n
+       ON CONFLICT (scope, day) DO UPDATE SET count = "SubmissionCounter".count
+       RETURNING scope, to_char(day, 'YYYY-MM-DD') AS day, count)
+     SELECT
+       (SELECT coalesce(json_agg(c), '[]') FROM counters c) AS counters,
+       (SELECT coalesce(json_agg(w), '[]') FROM (
+          SELECT t AS "tenantId", (${waitingCount("t")}) AS count FROM unnest($3::uuid[]) AS t) w
+       ) AS waiting,
+       (SELECT coalesce(json_agg(j), '[]') FROM (
+          SELECT j.id, j."tenantId", j."clientJobId", j."taskType", j.scorer, j.priority,
+                 j."cpuMillis", j."memoryMb", j.gpus
+          FROM "Job" j JOIN unnest($4::uuid[], $5::text[]) AS k(tenant, client)
+            ON j."tenantId" = k.tenant AND j."clientJobId" = k.client) j
+       ) AS stored`,
+);
+
 /**
  * Everything the decisions need, in one statement after the waiting-line locks (so that
  * its snapshot includes all that committed before them): every counter row the batch may
@@ -188,30 +210,13 @@ async function lockedState(
     waiting: Array<{ tenantId: string; count: number }>;
     stored: Array<Record<(typeof IDENTITY)[number] | "id" | "tenantId" | "clientJobId", unknown>>;
   }>(
-    `WITH counters AS (
-       INSERT INTO "SubmissionCounter" (scope, day, count)
-       SELECT scope, day, 0 FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS c(scope, day, n)
-       ORDER BY n
-       ON CONFLICT (scope, day) DO UPDATE SET count = "SubmissionCounter".count
-       RETURNING scope, to_char(day, 'YYYY-MM-DD') AS day, count)
-     SELECT
-       (SELECT coalesce(json_agg(c), '[]') FROM counters c) AS counters,
-       (SELECT coalesce(json_agg(w), '[]') FROM (
-          SELECT t AS "tenantId", (${waitingCount("t")}) AS count FROM unnest($3::uuid[]) AS t) w
-       ) AS waiting,
-       (SELECT coalesce(json_agg(j), '[]') FROM (
-          SELECT j.id, j."tenantId", j."clientJobId", j."taskType", j.scorer, j.priority,
-                 j."cpuMillis", j."memoryMb", j.gpus
-          FROM "Job" j JOIN unnest($4::uuid[], $5::text[]) AS k(tenant, client)
-            ON j."tenantId" = k.tenant AND j."clientJobId" = k.client) j
-       ) AS stored`,
-    [
+    LOCKED_STATE([
       unique.map((c) => c.scope),
       unique.map((c) => c.day),
       [...new Set(batch.map((s) => s.tenant.id))],
       keyed.map((s) => s.tenant.id),
       keyed.map((s) => s.spec.clientJobId),
-    ],
+    ]),
   );
   return {
     counts: new Map((state?.counters ?? []).map((row) => [counterKey(row), row.count])),
@@ -225,15 +230,9 @@ async function lockedState(
   };
 }
 
-/** The jobs and their first events; the stored rows by id. */
-async function insertJobs(
-  tx: Sql,
-  jobs: ReadonlyArray<{ id: string; submission: PreparedSubmission }>,
-): Promise<Map<string, JobRow>> {
-  if (jobs.length === 0) return new Map();
-  const column = <T>(pick: (s: PreparedSubmission) => T) => jobs.map((j) => pick(j.submission));
-  const { rows } = await tx.query<JobRow>(
-    `WITH job AS (
+const INSERT_JOBS = prepared(
+  "submission.insert-jobs",
+  `WITH job AS (
        INSERT INTO "Job" (id, "tenantId", "submittedById", "clientJobId", state, "taskType",
          scorer, "scorerParams", "inputUri", "timeLimitSec", "cpuMillis", "memoryMb", gpus,
          container, "executorPreference", priority, "competitionId", "phaseId", "maxAttempts",
@@ -249,12 +248,22 @@ async function insertJobs(
            gpus, container, preference, priority, competition, phase, attempts, submitted,
            charged)
        ON CONFLICT ("tenantId", "clientJobId") DO NOTHING
-       RETURNING *),
+       RETURNING ${jobColumns()}),
      event AS (
        INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", message)
        SELECT id, 0, NULL, 'PENDING', 'submitted' FROM job)
      SELECT * FROM job`,
-    [
+);
+
+/** The jobs and their first events; the stored rows by id. */
+async function insertJobs(
+  tx: Sql,
+  jobs: ReadonlyArray<{ id: string; submission: PreparedSubmission }>,
+): Promise<Map<string, JobRow>> {
+  if (jobs.length === 0) return new Map();
+  const column = <T>(pick: (s: PreparedSubmission) => T) => jobs.map((j) => pick(j.submission));
+  const { rows } = await tx.query<JobRow>(
+    INSERT_JOBS([
       jobs.map((j) => j.id),
       column((s) => s.tenant.id),
       column((s) => s.ctx.actor?.userId ?? null),
@@ -276,10 +285,23 @@ async function insertJobs(
       // UTC wall time, as every TIMESTAMP column holds (src/db/timestamps.ts).
       column((s) => s.now.toISOString()),
       column((s) => utcDay(s.now)),
-    ],
+    ]),
   );
   return new Map(rows.map((row) => [row.id, row]));
 }
+
+const AUDIT_AND_CHARGE = prepared(
+  "submission.audit-and-charge",
+  `WITH charged AS (
+       UPDATE "SubmissionCounter" AS c SET count = c.count + t.n
+       FROM unnest($7::text[], $8::date[], $9::int[]) AS t(scope, day, n)
+       WHERE c.scope = t.scope AND c.day = t.day)
+     INSERT INTO "AuditLog" (action, "tenantId", "targetType", "targetId", "actorUserId",
+       "actorKeyId", "requestId", after)
+     SELECT 'job.submit', tenant, 'Job', target, actor, key, request, after
+     FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[])
+       AS a(tenant, target, actor, key, request, after)`,
+);
 
 /** One audit row per stored job (the job as `after`) and the counters charged, together. */
 async function auditAndCharge(
@@ -300,16 +322,7 @@ async function auditAndCharge(
   }
   const charges = [...totals.values()];
   await tx.query(
-    `WITH charged AS (
-       UPDATE "SubmissionCounter" AS c SET count = c.count + t.n
-       FROM unnest($7::text[], $8::date[], $9::int[]) AS t(scope, day, n)
-       WHERE c.scope = t.scope AND c.day = t.day)
-     INSERT INTO "AuditLog" (action, "tenantId", "targetType", "targetId", "actorUserId",
-       "actorKeyId", "requestId", after)
-     SELECT 'job.submit', tenant, 'Job', target, actor, key, request, after
-     FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::jsonb[])
-       AS a(tenant, target, actor, key, request, after)`,
-    [
+    AUDIT_AND_CHARGE([
       stored.map(({ row }) => row.tenantId),
       stored.map(({ row }) => row.id),
       stored.map(({ ctx }) => ctx.actor?.userId ?? null),
@@ -319,7 +332,7 @@ async function auditAndCharge(
       charges.map((c) => c.counter.scope),
       charges.map((c) => c.counter.day),
       charges.map((c) => c.n),
-    ],
+    ]),
   );
 }
 

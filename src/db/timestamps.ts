@@ -1,7 +1,8 @@
 // Timestamps on the shared pool. Prisma's DateTime columns are TIMESTAMP(3) holding UTC wall
 // time, so every session runs in UTC (`now()` written into those columns, and compared with
-// them, must be UTC too, whatever the server's TimeZone) and `timestamp` values are read
-// back as UTC — pg's default reads them in the Node process's local zone.
+// them, must be UTC too, whatever the server's TimeZone), Date parameters are sent as UTC,
+// and `timestamp` values are read back as UTC — pg's defaults use the Node process's zone
+// for both.
 //
 // The parsers also matter for speed: pg's general parser (postgres-date, a regex per value
 // plus a second one for the zone) took about a tenth of the API's CPU on a page of tenants
@@ -11,6 +12,12 @@ import pg from "pg";
 
 /** Connection option that pins the session time zone. */
 export const UTC_SESSION = "-c TimeZone=UTC";
+
+// The other direction: pg writes a Date parameter as local time with its offset, and a
+// TIMESTAMP column drops the offset, so outside UTC every Date a raw statement wrote
+// (a backoff's notBefore, say) landed hours off. As UTC it is the instant it names.
+// Process-wide, like pg's parsers; harmless for TIMESTAMPTZ (pg-boss), which keeps the offset.
+pg.defaults.parseInputDatesAsUTC = true;
 
 const TIMESTAMP_OID = 1114;
 const TIMESTAMPTZ_OID = 1184;

@@ -57,4 +57,11 @@ describe("timestamps across time zones", () => {
     expect(viaSql?.createdAt).toEqual(createdAt);
     expect(viaSql?.updatedAt).toEqual(viaPrisma.updatedAt);
   });
+
+  it("writes a Date bound into raw SQL as the same instant Prisma reads", async () => {
+    const at = new Date("2026-07-04T03:15:00.250Z");
+    await db.pool.query(`UPDATE "Tenant" SET "updatedAt" = $1 WHERE slug = 'tz'`, [at]);
+    const viaPrisma = await db.prisma.tenant.findUniqueOrThrow({ where: { slug: "tz" } });
+    expect(viaPrisma.updatedAt).toEqual(at);
+  });
 });

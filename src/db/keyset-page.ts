@@ -8,7 +8,10 @@ export interface KeysetPage<K> {
   before?: K;
   /** One more than the page holds, so the caller can tell whether more rows follow. */
   limit: number;
-  /** Backward paging (`last`): the `limit` rows nearest `before` are wanted. */
+  /**
+   * Backward paging (`last`): the `limit` rows nearest `before` are wanted; the statement
+   * returns them nearest-first, so the caller flips them into list order.
+   */
   inverted: boolean;
 }
 
@@ -18,8 +21,6 @@ export interface KeysetSql {
   orderBy: string;
   limit: number;
   params: unknown[];
-  /** Rows come back nearest-first for backward pages; flip them after the query. */
-  reverse: boolean;
 }
 
 /**
@@ -50,6 +51,5 @@ export function keysetSql<K>(
     orderBy: `${column} ${page.inverted ? flipped : direction}`,
     limit: page.limit,
     params,
-    reverse: page.inverted,
   };
 }

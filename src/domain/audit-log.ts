@@ -77,5 +77,5 @@ export async function listAuditLogs(
   );
   // BIGINT arrives as a string from pg; Prisma's shape (and cursors) use bigint.
   const shaped = rows.map((row) => ({ ...row, id: BigInt(row.id) }));
-  return keyset.reverse ? shaped.reverse() : shaped;
+  return page.inverted ? shaped.reverse() : shaped;
 }

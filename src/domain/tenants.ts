@@ -99,7 +99,7 @@ export async function listTenants(
       ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`,
     [...(onlyTenant ? [onlyTenant] : []), ...keyset.params],
   );
-  return keyset.reverse ? rows.reverse() : rows;
+  return page.inverted ? rows.reverse() : rows;
 }
 
 export async function createTenant(

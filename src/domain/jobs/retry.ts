@@ -13,7 +13,7 @@ import {
   chargeSubmission,
   countWaiting,
   ensureWaitingWithin,
-  lockWaitingLine,
+  lockWaitingLines,
   utcDay,
 } from "./submission-counters.ts";
 import { jobSettings } from "./submit.ts";
@@ -61,7 +61,7 @@ export async function retryJob(ctx: DomainContext, id: string): Promise<JobRow> 
       });
     }
     // Back in the waiting line: hold it to the quota like a new job.
-    await lockWaitingLine(tx, job.tenantId);
+    await lockWaitingLines(tx, [job.tenantId]);
     ensureWaitingWithin(await countWaiting(tx, job.tenantId), limits.maxQueuedJobs);
     if (!job.chargedOn) {
       await chargeSubmission(

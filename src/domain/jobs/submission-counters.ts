@@ -138,16 +138,12 @@ export const waitingCount = (param: string) =>
   `SELECT count(*)::int AS count FROM "Job" WHERE "tenantId" = ${param}::uuid AND state = 'PENDING'`;
 
 /**
- * Takes the tenant's waiting-line lock until the transaction ends. Whoever adds a job to a
- * tenant's line (submission, retry) holds it while counting the line, so two of them never
- * both see the last free place; the count must come in a later statement than the lock, so
- * that its snapshot includes everything committed before the lock was granted.
+ * Takes the tenants' waiting-line locks until the transaction ends, in one global order so
+ * two callers never deadlock. Whoever adds a job to a tenant's line (submission, retry)
+ * holds its lock while counting the line, so two of them never both see the last free
+ * place; the count must come in a later statement than the lock, so that its snapshot
+ * includes everything committed before the lock was granted.
  */
-export async function lockWaitingLine(tx: Sql, tenantId: string): Promise<void> {
-  await lockWaitingLines(tx, [tenantId]);
-}
-
-/** lockWaitingLine for several tenants, in one global order so two callers never deadlock. */
 export async function lockWaitingLines(tx: Sql, tenantIds: readonly string[]): Promise<void> {
   await tx.query(waitingLinesLock(tenantIds));
 }

@@ -172,7 +172,7 @@ export function jobStateEvents(job: StateOf, previousState: JobState | null): Ev
   ];
 }
 
-export async function publishJobState(
+async function publishJobState(
   tx: Sql,
   job: StateOf,
   previousState: JobState | null,

@@ -8,6 +8,7 @@
 // in arrival order, exactly as one transaction per job would.
 import type pg from "pg";
 import { prepared } from "../../db/prepared.ts";
+import { publishMany } from "../../db/pubsub.ts";
 import { inTransaction, type Sql } from "../../db/sql.ts";
 import { auditSnapshot } from "../audit.ts";
 import type { DomainContext } from "../context.ts";
@@ -25,7 +26,7 @@ import {
   waitingLinesLock,
 } from "./submission-counters.ts";
 import type { PhaseRules, TenantQuota } from "./submission-target.ts";
-import { publishJobState } from "./transitions.ts";
+import { jobStateEvents } from "./transitions.ts";
 import { uuidv7 } from "./uuid7.ts";
 
 /** A submission that passed every check that needs no lock, ready to be written. */
@@ -98,7 +99,10 @@ export async function writeSubmissions(
       if (rows.size > 0) {
         await auditAndCharge(tx, accepted, rows, charged);
         await wakeScheduler(boss, tx);
-        for (const row of rows.values()) await publishJobState(tx, row, null);
+        await publishMany(
+          tx,
+          [...rows.values()].flatMap((row) => jobStateEvents(row, null)),
+        );
       }
       const repeats = await jobsById(
         tx,

@@ -1,41 +1,71 @@
 // What every executor backend (local process, Docker, Kubernetes) implements. The worker
-// owns the job's lifecycle (lease, attempt fencing, result); an executor only runs one
-// command in a prepared workspace and says how it ended, in CONTRACT execution codes.
+// owns the job's lifecycle (lease, attempt fencing, Result); an executor runs one command
+// for one attempt in a sandbox and reports what happens as it happens.
+//
+// Glossary
+// - run: one attempt's inference stage on a backend: a process group, a container, a
+//   Kubernetes Job. Identified by (jobId, attempt); a backend labels what it creates with
+//   both and with its node name, so it can find a run again after a worker restart.
+// - mount: a host directory the run sees under its working directory. Only what is mounted
+//   is visible: the worker mounts the data a team may read (never the ground truth) and the
+//   output folder it writes.
+// - phase: PREPARING (image pull, container or pod creation: not counted against the time
+//   limit), RUNNING (the command runs; the time limit counts from here), EXITED.
+// - adopt: take over a run that outlived the worker that started it, instead of starting a
+//   second one.
+import type { ExecutionErrorCode } from "../contract/error-codes.ts";
 import type { ExecutorKind } from "../generated/prisma/enums.ts";
 
-/** The CONTRACT codes an execution can end with. */
-export type ExecutionErrorCode =
-  | "IMAGE_NOT_FOUND"
-  | "CONTAINER_CREATE_FAILED"
-  | "EXECUTION_FAILED"
-  | "TIME_LIMIT_EXCEEDED"
-  | "MEMORY_LIMIT_EXCEEDED"
-  | "EXECUTOR_UNAVAILABLE"
-  | "GPU_NOT_AVAILABLE"
-  | "CANCELLED";
+export type { ExecutionErrorCode };
 
-export interface ExecutionRequest {
-  jobId: string;
-  attempt: number;
-  /** Absolute path of the job's workspace: input/ (read-only), output/, logs/, meta.json. */
-  workspace: string;
-  /** Container image; the local executor ignores it. */
-  image: string | null;
-  /** argv of the inference stage; runs with the workspace as its working directory. */
-  command: string[];
-  /** The job's own variables only: an executor never passes its own environment through. */
-  env: Record<string, string>;
+export interface Mount {
+  /** Absolute host path of a directory. */
+  source: string;
+  /** Where the run sees it, relative to its working directory: "input/data", "output". */
+  target: string;
+  readOnly: boolean;
+}
+
+export interface RunResources {
   cpuMillis: number;
   memoryMb: number;
   gpus: number;
-  timeLimitMs: number;
-  /** Aborting it cancels the run: the executor stops everything the run started. */
-  signal: AbortSignal;
-  /** Log text as it is produced (also written to logs/container.log). */
-  onLog?: (chunk: string) => void;
 }
 
-export type ExecutionOutcome =
+export interface RunRequest {
+  jobId: string;
+  attempt: number;
+  tenantId: string;
+  /** Container image; the local executor ignores it. */
+  image: string | null;
+  /** argv of the inference stage; runs in the working directory that holds the mounts. */
+  command: string[];
+  /** The job's own variables only: an executor never passes its own environment through. */
+  env: Record<string, string>;
+  mounts: Mount[];
+  /** Host folder for `container.log` and `run_info.json` (the workspace's logs/). */
+  logDir: string;
+  /** Host folder private to this run, for backends that need one (the local executor's cwd). */
+  scratchDir: string;
+  resources: RunResources;
+  /** Wall-clock limit counted from the RUNNING phase; the backend enforces it. */
+  timeLimitMs: number;
+}
+
+export type RunPhase = "PREPARING" | "RUNNING" | "EXITED";
+
+export type LogStream = "stdout" | "stderr";
+
+export type RunEvent =
+  | { type: "phase"; phase: RunPhase; at: number; message?: string }
+  /** One whole line of output (decoded as UTF-8, without its newline). */
+  | { type: "log"; stream: LogStream; line: string; at: number }
+  /** Lines the consumer was too slow to take; container.log still has them. */
+  | { type: "dropped"; lines: number; at: number }
+  /** A sample of what the run uses now: CPU in millicores over the last interval. */
+  | { type: "usage"; cpuMillis: number; memoryBytes: number; at: number };
+
+export type RunOutcome =
   | { ok: true; exitCode: 0; durationMs: number }
   | {
       ok: false;
@@ -46,9 +76,29 @@ export type ExecutionOutcome =
       durationMs: number;
     };
 
+/** Why the worker stops a run; the outcome then carries the matching code. */
+export type StopReason = "CANCELLED" | "TIME_LIMIT_EXCEEDED" | "SHUTDOWN";
+
+export interface RunHandle {
+  readonly jobId: string;
+  readonly attempt: number;
+  /**
+   * The run's events, in order, ending when the run has ended. Buffered up to a bound: a
+   * consumer that falls behind gets a `dropped` event instead of unbounded memory.
+   * One consumer per handle.
+   */
+  readonly events: AsyncIterable<RunEvent>;
+  /** How the run ended; never rejects. Everything the run created is gone by then. */
+  readonly outcome: Promise<RunOutcome>;
+  /** Stops the run; `outcome` then resolves with the reason's code. Idempotent. */
+  stop(reason: StopReason): Promise<void>;
+}
+
 export interface ExecutorHealth {
   healthy: boolean;
   message?: string;
+  /** What the node offers now (read from the engine or cluster where it can be). */
+  capacity: ExecutorCapacity;
 }
 
 /** What a node offers the scheduler; the scheduler never places more than this on it. */
@@ -61,15 +111,22 @@ export interface ExecutorCapacity {
 
 export interface Executor {
   readonly kind: ExecutorKind;
-  /** Runs one command to its end; never throws for the command's own failures. */
-  run(request: ExecutionRequest): Promise<ExecutionOutcome>;
   /**
-   * Stops the run of `jobId` if this executor has one (its `run` then resolves with
-   * CANCELLED); aborting the request's signal does the same.
+   * Starts a run. Never throws for the run's own failures (an unknown image, a command that
+   * cannot start): those end the outcome with their code.
    */
-  cancel(jobId: string): Promise<void>;
+  start(request: RunRequest): RunHandle;
+  /**
+   * Re-attaches to the run of `request` (same job and attempt) that a previous worker of
+   * this node started, or returns null when there is none to take over.
+   */
+  adopt(request: RunRequest): Promise<RunHandle | null>;
+  /**
+   * Removes what runs of this node left behind (containers, Jobs, process groups) unless
+   * `keep(jobId, attempt)` says the run is still wanted. Returns how many were removed.
+   */
+  sweep(keep: (jobId: string, attempt: number) => boolean): Promise<number>;
   health(): Promise<ExecutorHealth>;
-  capacity(): ExecutorCapacity;
-  /** Stops every run still going (worker shutdown). */
+  /** Stops every run still going (outcome SHUTDOWN → EXECUTOR_UNAVAILABLE) and lets go. */
   close(): Promise<void>;
 }

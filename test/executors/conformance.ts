@@ -176,7 +176,9 @@ export function describeExecutorConformance(name: string, target: ConformanceTar
       process.env.AUTOSCORER_SECRET_SENTINEL = "do-not-leak";
       try {
         const ws = workspace();
-        const handle = (await executor()).start(ws.request(sh("env"), { env: { JOB_VAR: "mine" } }));
+        const handle = (await executor()).start(
+          ws.request(sh("env"), { env: { JOB_VAR: "mine" } }),
+        );
         const lines = logLines(await collect(handle));
         await handle.outcome;
         expect(lines).toContain("JOB_VAR=mine");

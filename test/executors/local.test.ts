@@ -80,7 +80,11 @@ describe("local executor", () => {
 
   it("caps container.log and still drains the output to the end", async () => {
     const small = createLocalExecutor({ capacity, stateDir, logCapBytes: 4096 });
-    const r = request(["sh", "-c", "i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done"]);
+    const r = request([
+      "sh",
+      "-c",
+      "i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done",
+    ]);
     expect(await small.start(r).outcome).toMatchObject({ ok: true });
     const log = readFileSync(path.join(r.logDir, "container.log"), "utf8");
     expect(log.length).toBeLessThan(4200);

@@ -8,6 +8,7 @@ import type { TestProject } from "vitest/node";
 import { startBoss } from "../../src/app/boss.ts";
 import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
 import { migrateDatabase } from "../../src/db/migrate.ts";
+import { probeDocker } from "./docker-probe.ts";
 import { TEMPLATE_DATABASE } from "./template.ts";
 
 declare module "vitest" {
@@ -42,5 +43,6 @@ export default async function setup(project: TestProject) {
     throw error;
   }
   project.provide("postgresAdminUrl", postgres.adminUrl);
+  project.provide("docker", probeDocker());
   return teardown;
 }

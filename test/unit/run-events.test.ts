@@ -24,7 +24,9 @@ describe("line splitter", () => {
     const splitter = createLineSplitter((line) => lines.push(line), 100);
     splitter.write(Buffer.from("x".repeat(1050)));
     splitter.end();
-    expect(lines.map((l) => l.length)).toEqual([100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 50]);
+    expect(lines.map((l) => l.length)).toEqual([
+      100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 50,
+    ]);
   });
 });
 

@@ -211,7 +211,8 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
     await mkdir(path.join(dir, "tmp"), { recursive: true });
     for (const mount of request.mounts) {
       const target = path.resolve(dir, mount.target);
-      if (!target.startsWith(dir + path.sep)) throw new Error(`mount outside the run: ${mount.target}`);
+      if (!target.startsWith(dir + path.sep))
+        throw new Error(`mount outside the run: ${mount.target}`);
       await mkdir(path.dirname(target), { recursive: true });
       await symlink(mount.source, target, "dir");
     }
@@ -233,9 +234,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
   }
 
   const forget = (request: RunRequest) =>
-    unlink(path.join(options.stateDir, recordName(request.jobId, request.attempt))).catch(
-      () => {},
-    );
+    unlink(path.join(options.stateDir, recordName(request.jobId, request.attempt))).catch(() => {});
 
   return {
     kind: "LOCAL",

@@ -13,6 +13,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/helpers/global-setup.ts"],
+    setupFiles: ["test/helpers/leak-check.ts"],
     // Integration tests each get their own database cloned from a migrated template, so
     // files run in parallel safely; two workers match the two cores CI has.
     pool: "forks",

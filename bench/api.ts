@@ -107,7 +107,7 @@ async function main() {
   const closers: Array<() => void> = [];
   try {
     // Exactly the statements the API's keyset fast paths run for these pages
-    // (src/domain/tenants.ts, src/domain/audit-log.ts), read whole as the server reads them.
+    // (src/domain/tenants.ts, src/domain/audit/list.ts), read whole as the server reads them.
     const rawTenants = () =>
       pool
         .query(

@@ -6,18 +6,12 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startBoss } from "../src/app/boss.ts";
-import { schedulerSettingsOf, workerSettingsOf } from "../src/app/pipeline-settings.ts";
-import { configSchema } from "../src/config/schema.ts";
-import { connectDatabase } from "../src/db/database.ts";
-import { createSubscriber } from "../src/db/pubsub.ts";
+import { startPlatform } from "../src/app/platform.ts";
+import { loadConfig } from "../src/config/load.ts";
 import type { DomainContext } from "../src/domain/context.ts";
-import { createSubmissionWriter } from "../src/domain/jobs/submission-writer.ts";
+import { createSubmissionBatcher } from "../src/domain/jobs/submission-batcher.ts";
 import { submitJob } from "../src/domain/jobs/submit.ts";
-import { createLocalExecutor } from "../src/executors/local.ts";
-import { startScheduler } from "../src/scheduler/scheduler.ts";
-import { createScorerRegistry } from "../src/scorers/index.ts";
-import { startWorker } from "../src/worker/worker.ts";
+import { silentLogger } from "../src/log.ts";
 import { benchDatabase, fmt, percentile, postgresCpuSeconds } from "./lib.ts";
 
 const N = Number(process.env.BENCH_JOBS ?? 20_000);
@@ -30,19 +24,41 @@ const TENANTS = Number(process.env.BENCH_TENANTS ?? 16);
 
 async function main() {
   const database = await benchDatabase();
-  const db = connectDatabase(database.url, { poolSize: 20 });
-  const events = createSubscriber(database.url);
-  await events.ready();
-  const boss = await startBoss({
-    url: database.url,
-    poolSize: 8,
-    onError: (e) => console.error(e),
-  });
-  const scorers = await createScorerRegistry({ watch: false });
-  const submissions = createSubmissionWriter(db.pool, boss);
   const scratch = process.env.BENCH_SCRATCH ?? os.tmpdir();
   const inputRoot = mkdtempSync(path.join(scratch, "bench-inputs-"));
   const workspaceRoot = mkdtempSync(path.join(scratch, "bench-ws-"));
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), "bench-data-"));
+  // The platform's own defaults and wiring (scheduler and a local worker in this process),
+  // but for the paths and the worker's size.
+  const config = loadConfig({
+    env: {},
+    cwd: dataDir,
+    overrides: {
+      "database.url": database.url,
+      "database.poolSize": 20,
+      dataDir,
+      inputDir: inputRoot,
+      workspaceDir: workspaceRoot,
+      "worker.name": "bench-node",
+      "worker.maxJobs": 256,
+      "worker.cpuMillis": 1_000_000,
+      "worker.memoryMb": 1_000_000,
+      "worker.batchSize": BATCH,
+      "scorers.reload": false,
+    },
+  });
+  const platform = await startPlatform({
+    config,
+    roles: { api: false, scheduler: true, worker: true },
+    log: silentLogger,
+    migrate: false,
+  });
+  const { db, boss, scorers } = platform;
+  const submissions = createSubmissionBatcher(db.pool, boss, {
+    inputRoot,
+    maxAttempts: 3,
+    scorers,
+  });
   const user = randomUUID();
   await db.pool.query(
     `INSERT INTO "User" (id, email, name) VALUES ($1, 'bench@example.com', 'bench')`,
@@ -80,8 +96,6 @@ async function main() {
         role: "MEMBER",
       },
       requestId: "bench",
-      scorers,
-      jobs: { boss, inputRoot, maxAttempts: 3, submissions },
     });
   }
   const ctx = contexts[0] as DomainContext;
@@ -91,37 +105,6 @@ async function main() {
     inputUri: "noop",
     resources: { cpu: "10m", memory: "16Mi" },
   };
-
-  // The platform's own defaults, but for the paths and the worker's size.
-  const config = configSchema.parse({
-    inputDir: inputRoot,
-    workspaceDir: workspaceRoot,
-    worker: {
-      name: "bench-node",
-      maxJobs: 256,
-      cpuMillis: 1_000_000,
-      memoryMb: 1_000_000,
-      batchSize: BATCH,
-    },
-  });
-  const scheduler = await startScheduler({
-    pool: db.pool,
-    boss,
-    events,
-    settings: schedulerSettingsOf(config),
-    log: () => {},
-  });
-  const worker = await startWorker({
-    pool: db.pool,
-    boss,
-    events,
-    executor: createLocalExecutor({
-      capacity: { cpuMillis: 1_000_000, memoryMb: 1_000_000, gpus: 0, maxJobs: 256 },
-    }),
-    scorers,
-    settings: workerSettingsOf(config),
-    log: () => {},
-  });
 
   const count = async (state: string) =>
     (
@@ -173,7 +156,7 @@ async function main() {
       Array.from({ length: IN_FLIGHT }, async (_, i) => {
         while (next < jobs) {
           next += 1;
-          await submitJob(contexts[i % TENANTS] as DomainContext, spec);
+          await submitJob(contexts[i % TENANTS] as DomainContext, submissions, spec);
         }
       }),
     );
@@ -218,7 +201,7 @@ async function main() {
   const before = await count("SUCCEEDED");
   const marker = new Date();
   for (let i = 0; i < LATENCY_SAMPLES; i++) {
-    const job = await submitJob(ctx, spec);
+    const job = await submitJob(ctx, submissions, spec);
     while (
       (
         await db.pool.query(`SELECT 1 FROM "Job" WHERE id = $1 AND "startedAt" IS NOT NULL`, [
@@ -232,13 +215,9 @@ async function main() {
   await waitAll(before + LATENCY_SAMPLES);
   const idle = await latencies(db.pool, marker.getTime());
 
-  await worker.stop();
-  await scheduler.stop();
-  await boss.stop({ graceful: false, close: true });
-  await events.close();
-  await scorers.close();
-  await db.close();
+  await platform.stop();
   await database.stop();
+  rmSync(dataDir, { recursive: true, force: true });
   rmSync(inputRoot, { recursive: true, force: true });
   rmSync(workspaceRoot, { recursive: true, force: true });
 

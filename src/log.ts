@@ -1,45 +1,31 @@
-// A small structured logger: one line per event on stderr, JSON in production so log
-// shippers can parse it, readable text in development.
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-  child(fields: Record<string, unknown>): Logger;
+// Logging with pino: JSON lines in production (for log shippers), readable lines in
+// development. Each role gets a child logger carrying who it is (`role`), and work inside a
+// role adds what it concerns (`jobId`, `requestId`, `tenantId`), so one grep follows a job
+// or a request across processes. Errors go under `err`, where pino serialises them with
+// their stack and cause.
+import { pino } from "pino";
+import pretty from "pino-pretty";
+
+export type Logger = pino.Logger;
+
+export interface LoggerOptions {
+  /** JSON lines (production) or human-readable lines (development). */
+  json: boolean;
+  level?: pino.LevelWithSilent;
+  /** Where lines go; standard error by default, keeping standard output for results. */
+  destination?: NodeJS.WritableStream;
 }
 
-function serialise(value: unknown): unknown {
-  if (value instanceof Error) {
-    return {
-      name: value.name,
-      message: value.message,
-      stack: value.stack,
-      ...(value.cause ? { cause: serialise(value.cause) } : {}),
-    };
-  }
-  return value;
+export function createLogger(options: LoggerOptions): Logger {
+  const level = options.level ?? "info";
+  const destination = options.destination ?? process.stderr;
+  if (options.json) return pino({ level, base: { pid: process.pid } }, destination);
+  return pino(
+    { level, base: undefined },
+    // Synchronous, in-process formatting: no worker thread to lose lines on a crash.
+    pretty({ destination, sync: true, colorize: false, ignore: "pid,hostname" }),
+  );
 }
 
-export function createLogger(
-  options: { json?: boolean; write?: (line: string) => void; silent?: boolean } = {},
-  bound: Record<string, unknown> = {},
-): Logger {
-  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const emit = (level: string, message: string, fields: Record<string, unknown> = {}) => {
-    if (options.silent) return;
-    const all = Object.fromEntries(
-      Object.entries({ ...bound, ...fields }).map(([k, v]) => [k, serialise(v)]),
-    );
-    if (options.json) {
-      write(JSON.stringify({ time: new Date().toISOString(), level, message, ...all }));
-    } else {
-      const extra = Object.keys(all).length > 0 ? ` ${JSON.stringify(all)}` : "";
-      write(`${new Date().toISOString()} ${level.padEnd(5)} ${message}${extra}`);
-    }
-  };
-  return {
-    info: (m, f) => emit("info", m, f),
-    warn: (m, f) => emit("warn", m, f),
-    error: (m, f) => emit("error", m, f),
-    child: (fields) => createLogger(options, { ...bound, ...fields }),
-  };
-}
+/** For tests and tools that want no output. */
+export const silentLogger: Logger = pino({ level: "silent" });

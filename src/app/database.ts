@@ -23,7 +23,7 @@ export async function provideDatabase(config: Config, log: Logger): Promise<Prov
     dir,
     port: config.database.embeddedPort,
     log: (line) => {
-      if (/ERROR|FATAL|PANIC/.test(line)) log.warn("postgres", { line });
+      if (/ERROR|FATAL|PANIC/.test(line)) log.warn({ line }, "postgres");
     },
   });
   const admin = new pg.Client(postgres.adminUrl);
@@ -39,6 +39,6 @@ export async function provideDatabase(config: Config, log: Logger): Promise<Prov
   } finally {
     await admin.end().catch(() => {});
   }
-  log.info("embedded Postgres started", { dir, ms: Date.now() - started });
+  log.info({ dir, ms: Date.now() - started }, "embedded Postgres started");
   return { url: postgres.urlFor(DATABASE_NAME), embedded: true, stop: () => postgres.stop() };
 }

@@ -3,6 +3,7 @@
 import { hostname } from "node:os";
 import path from "node:path";
 import type { Config } from "../config/schema.ts";
+import type { ExecutorKind } from "../generated/prisma/enums.ts";
 import type { SchedulerSettings } from "../scheduler/scheduler.ts";
 import type { WorkerSettings } from "../worker/worker.ts";
 
@@ -37,9 +38,19 @@ export function schedulerSettingsOf(config: Config): SchedulerSettings {
   };
 }
 
-export function workerSettingsOf(config: Config): WorkerSettings {
+/**
+ * A worker's node name for one of its executors: `worker.name` itself when the worker runs
+ * one executor and names it, else `<name or host name>-<kind>`.
+ */
+export function nodeNameOf(config: Config, kind: ExecutorKind): string {
+  const { name, executors } = config.worker;
+  if (name && executors.length === 1) return name;
+  return `${name ?? hostname()}-${kind.toLowerCase()}`;
+}
+
+export function workerSettingsOf(config: Config, kind: ExecutorKind): WorkerSettings {
   return {
-    name: config.worker.name ?? `${hostname()}-local`,
+    name: nodeNameOf(config, kind),
     leaseMs: config.scheduler.leaseSeconds * 1000,
     heartbeatMs: Math.min(
       config.scheduler.heartbeatSeconds * 1000,
@@ -52,5 +63,6 @@ export function workerSettingsOf(config: Config): WorkerSettings {
     batchSize: config.worker.batchSize,
     shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
     workspaceRetentionMs: config.worker.workspaceRetentionHours * 3_600_000,
+    prepareAllowanceMs: config.worker.prepareAllowanceSeconds * 1000,
   };
 }

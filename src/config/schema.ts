@@ -4,6 +4,9 @@ import { z } from "zod";
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
+/** Seconds may be fractional: tests and small deployments run with sub-second heartbeats. */
+const seconds = z.number().positive();
+const executorKind = z.enum(["LOCAL", "DOCKER", "KUBERNETES"]);
 
 export const configSchema = z
   .object({
@@ -43,15 +46,15 @@ export const configSchema = z
       .object({
         /** Fallback admission tick; NOTIFY wakes the scheduler earlier. */
         tickMs: positiveInt.default(1000),
-        leaseSeconds: positiveInt.default(30),
-        heartbeatSeconds: positiveInt.default(5),
+        leaseSeconds: seconds.default(30),
+        heartbeatSeconds: seconds.default(5),
         maxAttempts: positiveInt.default(3),
         backoffBaseMs: positiveInt.default(2000),
         backoffMaxMs: positiveInt.default(300_000),
         /** Jobs asking for more CPU (millicores) or memory (MiB) than this go to Kubernetes. */
         kubernetesCpuMillisAbove: positiveInt.default(8000),
         kubernetesMemoryMbAbove: positiveInt.default(32_768),
-        defaultBackend: z.enum(["LOCAL", "DOCKER", "KUBERNETES"]).default("LOCAL"),
+        defaultBackend: executorKind.default("LOCAL"),
         /** Failures in a row that open a node's circuit breaker, and how long it stays open. */
         breakerFailures: positiveInt.default(5),
         breakerOpenSeconds: positiveInt.default(60),
@@ -62,7 +65,13 @@ export const configSchema = z
       .prefault({}),
     worker: z
       .object({
+        /**
+         * The node name prefix: one node per executor below, named `<name>-<kind>` in lower
+         * case (default: the host name).
+         */
         name: z.string().min(1).optional(),
+        /** The backends this worker process runs, one executor node each. */
+        executors: z.array(executorKind).min(1).default(["LOCAL"]),
         cpuMillis: positiveInt.default(2000),
         memoryMb: positiveInt.default(4096),
         gpus: z.number().int().min(0).default(0),
@@ -73,6 +82,11 @@ export const configSchema = z
         shutdownGraceSeconds: z.number().int().min(0).default(10),
         /** Job workspaces (outputs and logs) are removed this long after their last change. */
         workspaceRetentionHours: positiveInt.default(168),
+        /**
+         * Time a run may take to get ready (image pull, container or pod start) before its
+         * own time limit starts counting; the worker stops a run that overruns both.
+         */
+        prepareAllowanceSeconds: seconds.default(600),
       })
       .strict()
       .prefault({}),

@@ -54,12 +54,16 @@ export type ScoringErrorCode = (typeof SCORING_ERROR_CODES)[number];
 export type ExecutionErrorCode = (typeof EXECUTION_ERROR_CODES)[number];
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** The codes a job can end with: what scoring or execution reported. */
-export type JobErrorCode = ScoringErrorCode | ExecutionErrorCode;
+/**
+ * The codes a job can carry: what scoring or execution reported, or QUOTA_EXCEEDED for a
+ * waiting job its tenant's lowered quota can no longer ever hold.
+ */
+export type JobErrorCode = ScoringErrorCode | ExecutionErrorCode | "QUOTA_EXCEEDED";
 
 const JOB_ERROR_CODES: ReadonlySet<string> = new Set([
   ...SCORING_ERROR_CODES,
   ...EXECUTION_ERROR_CODES,
+  "QUOTA_EXCEEDED",
 ]);
 
 export const isJobErrorCode = (value: unknown): value is JobErrorCode =>

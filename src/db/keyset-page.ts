@@ -1,6 +1,6 @@
-// Keyset pagination in SQL: one page of a list ordered by a unique column, starting after
-// (or before) a key. The connection helper (src/schema/keyset-connection.ts) turns Relay
-// arguments into a page and the rows back into edges.
+// Keyset pagination: one page of a list ordered by a unique column, starting after (or
+// before) a key. The connection helper (src/schema/connections.ts) turns Relay arguments
+// into a page and the rows back into edges.
 
 /** A page of a list: rows after and/or before a key, `limit` rows at most. */
 export interface KeysetPage<K> {
@@ -9,8 +9,8 @@ export interface KeysetPage<K> {
   /** One more than the page holds, so the caller can tell whether more rows follow. */
   limit: number;
   /**
-   * Backward paging (`last`): the `limit` rows nearest `before` are wanted; the statement
-   * returns them nearest-first, so the caller flips them into list order.
+   * Backward paging (`last`): the `limit` rows nearest `before` are wanted, returned
+   * nearest-first; the connection helper flips them into list order.
    */
   inverted: boolean;
 }

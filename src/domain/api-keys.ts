@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Database } from "../db/database.ts";
 import { publish } from "../db/pubsub.ts";
 import type { ApiKey, MemberRole } from "../generated/prisma/client.ts";
-import { recordAudit } from "./audit.ts";
+import { recordAudit } from "./audit/record.ts";
 import { type DomainContext, nowOf } from "./context.ts";
 import {
   ForbiddenError,

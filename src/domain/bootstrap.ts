@@ -2,7 +2,7 @@
 // operator's AUTOSCORER_ADMIN_KEY or a fresh one returned to be printed once.
 import type { Database, PrismaTx } from "../db/database.ts";
 import { issueKey, keyFromToken, splitToken } from "./api-keys.ts";
-import { recordAudit } from "./audit.ts";
+import { recordAudit } from "./audit/record.ts";
 
 const ADMIN_EMAIL = "admin@autoscorer.local";
 

@@ -1,12 +1,14 @@
 // Competitions and their phases: which scorer ranks submissions, by which metric and order,
 // and the submission limits. Platform admins manage them; every authenticated caller reads.
 import { z } from "zod";
-import type { Competition, Phase, Prisma } from "../generated/prisma/client.ts";
+import type { KeysetPage } from "../db/keyset-page.ts";
+import type { Competition, Phase } from "../generated/prisma/client.ts";
 import { JobState } from "../generated/prisma/enums.ts";
-import { recordAudit } from "./audit.ts";
+import { recordAudit } from "./audit/record.ts";
 import type { DomainContext } from "./context.ts";
 import { isUniqueViolation, NotFoundError, ValidationError } from "./errors.ts";
 import { requireAuthenticated, requirePlatformAdmin } from "./principal.ts";
+import type { ScorerNames } from "./scorers.ts";
 import { parseInput, SLUG_PATTERN } from "./validation.ts";
 
 const slug = z.string().regex(SLUG_PATTERN, "lower-case letters, digits and inner dashes");
@@ -57,25 +59,26 @@ export type UpdateCompetitionInput = z.input<typeof updateSchema>;
 
 export type CompetitionWithPhases = Competition & { phases: Phase[] };
 
-function checkScorer(ctx: DomainContext, scorer: string | undefined): void {
-  if (scorer !== undefined && ctx.scorers && !ctx.scorers.has(scorer)) {
+function checkScorer(scorers: ScorerNames, scorer: string | undefined): void {
+  if (scorer !== undefined && !scorers.has(scorer)) {
     throw new ValidationError([{ field: "scorer", message: `unknown scorer "${scorer}"` }]);
   }
 }
 
-/** Paging arguments as the GraphQL connection computes them. */
-export type CompetitionPage = Pick<
-  Prisma.CompetitionFindManyArgs,
-  "take" | "skip" | "cursor" | "include" | "select"
->;
-
-/** Competitions are public information to every authenticated caller. */
+/**
+ * Competitions, in slug order (a backward page nearest-first, see KeysetPage): public
+ * information to every authenticated caller.
+ */
 export async function listCompetitions(
   ctx: DomainContext,
-  page: CompetitionPage,
+  page: KeysetPage<string>,
 ): Promise<Competition[]> {
   requireAuthenticated(ctx.actor);
-  return ctx.db.prisma.competition.findMany({ ...page, orderBy: { slug: "asc" } });
+  return ctx.db.prisma.competition.findMany({
+    where: { slug: { gt: page.after, lt: page.before } },
+    orderBy: { slug: page.inverted ? "desc" : "asc" },
+    take: page.limit,
+  });
 }
 
 export async function getCompetition(
@@ -93,11 +96,12 @@ export async function getCompetition(
 
 export async function createCompetition(
   ctx: DomainContext,
+  scorers: ScorerNames,
   raw: CreateCompetitionInput,
 ): Promise<CompetitionWithPhases> {
   requirePlatformAdmin(ctx.actor);
   const { phases, ...input } = parseInput(createSchema, raw);
-  checkScorer(ctx, input.scorer);
+  checkScorer(scorers, input.scorer);
   try {
     return await ctx.db.prisma.$transaction(async (tx) => {
       const competition = await tx.competition.create({
@@ -126,12 +130,13 @@ export async function createCompetition(
 
 export async function updateCompetition(
   ctx: DomainContext,
+  scorers: ScorerNames,
   competitionSlug: string,
   raw: UpdateCompetitionInput,
 ): Promise<CompetitionWithPhases> {
   requirePlatformAdmin(ctx.actor);
   const input = parseInput(updateSchema, raw);
-  checkScorer(ctx, input.scorer);
+  checkScorer(scorers, input.scorer);
   return ctx.db.prisma.$transaction(async (tx) => {
     const before = await tx.competition.findUnique({
       where: { slug: competitionSlug },

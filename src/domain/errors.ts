@@ -1,19 +1,8 @@
-// Expected failures, each with a stable CONTRACT code. Resolvers expose them as typed
-// GraphQL errors; the CLI prints them; jobs record the code. Anything that is not an
+// Expected failures of an API call, each with a stable code (docs/contract.md). Resolvers
+// expose them as typed GraphQL errors; the CLI prints them. Anything that is not an
 // AppError is a bug: masked to clients and logged with the request id.
 
-export const API_ERROR_CODES = [
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "NOT_FOUND",
-  "VALIDATION_FAILED",
-  "INVALID_STATE",
-  "TENANT_SUSPENDED",
-  "QUOTA_EXCEEDED",
-  "DAILY_LIMIT_REACHED",
-  "RATE_LIMITED",
-] as const;
-export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+import type { ApiErrorCode } from "../contract/error-codes.ts";
 
 export interface FieldIssue {
   /** Dotted path of the offending input field, e.g. `resources.memory`. */

@@ -1,22 +1,20 @@
 // Scorers as the API sees them: every caller may list them (competitions and jobs name
 // one); only platform admins reload plugins, and each reload is audited.
 import type { PluginLoadError, ReloadReport, ScorerInfo } from "../scorers/index.ts";
-import { recordAudit } from "./audit.ts";
+import { recordAudit } from "./audit/record.ts";
 import type { DomainContext } from "./context.ts";
-import { InvalidStateError } from "./errors.ts";
 import { requireAuthenticated, requirePlatformAdmin } from "./principal.ts";
 
-/** What the API needs of the scorer registry (src/scorers/registry.ts provides it). */
-export interface ScorerCatalog {
+/** Scorer names that exist: a job or competition may only name one of these. */
+export interface ScorerNames {
   has(name: string): boolean;
+}
+
+/** What the API needs of the scorer registry (src/scorers/registry.ts provides it). */
+export interface ScorerCatalog extends ScorerNames {
   list(): ScorerInfo[];
   loadErrors(): PluginLoadError[];
   reload(): Promise<ReloadReport>;
-}
-
-function wired(catalog: ScorerCatalog | undefined): ScorerCatalog {
-  if (!catalog) throw new InvalidStateError("this process has no scorer registry");
-  return catalog;
 }
 
 const versions = (scorers: ScorerInfo[]) =>
@@ -24,17 +22,16 @@ const versions = (scorers: ScorerInfo[]) =>
     scorers.map((s) => [s.name, `${s.kind === "PLUGIN" ? "plugin" : "builtin"} ${s.version}`]),
   );
 
-export function listScorers(ctx: DomainContext, catalog: ScorerCatalog | undefined): ScorerInfo[] {
+export function listScorers(ctx: DomainContext, catalog: ScorerCatalog): ScorerInfo[] {
   requireAuthenticated(ctx.actor);
-  return wired(catalog).list();
+  return catalog.list();
 }
 
 export async function reloadScorers(
   ctx: DomainContext,
-  catalog: ScorerCatalog | undefined,
+  registry: ScorerCatalog,
 ): Promise<ReloadReport> {
   requirePlatformAdmin(ctx.actor);
-  const registry = wired(catalog);
   const before = registry.list();
   const report = await registry.reload();
   // The reload itself is not transactional (it reads files); the audit row records its outcome.

@@ -3,8 +3,8 @@
 import { z } from "zod";
 import type { PrismaTx } from "../db/database.ts";
 import { type KeysetPage, keysetSql } from "../db/keyset-page.ts";
-import type { Prisma, Quota, Tenant } from "../generated/prisma/client.ts";
-import { recordAudit } from "./audit.ts";
+import type { Quota, Tenant } from "../generated/prisma/client.ts";
+import { recordAudit } from "./audit/record.ts";
 import type { DomainContext } from "./context.ts";
 import {
   ForbiddenError,
@@ -64,33 +64,14 @@ export async function getVisibleTenant(
   return tenant;
 }
 
-/** Relations to load with each tenant of a page (a Prisma include or select). */
-export type TenantRelations = Pick<Prisma.TenantFindManyArgs, "include" | "select">;
-
 /**
- * The tenants the caller may see, in slug order: all for admins, the key's own otherwise.
- * A page without relations is one SQL statement; with them, one Prisma query.
+ * The tenants the caller may see, in slug order: all for admins, the key's own otherwise
+ * (a backward page nearest-first, see KeysetPage).
  */
-export async function listTenants(
-  ctx: DomainContext,
-  page: KeysetPage<string>,
-  relations?: TenantRelations,
-): Promise<Tenant[]> {
+export async function listTenants(ctx: DomainContext, page: KeysetPage<string>): Promise<Tenant[]> {
   const actor = requireAuthenticated(ctx.actor);
   if (!actor.isPlatformAdmin && !actor.tenantId) return [];
   const onlyTenant = actor.isPlatformAdmin ? null : actor.tenantId;
-  if (relations) {
-    const rows = await ctx.db.prisma.tenant.findMany({
-      ...relations,
-      where: {
-        ...(onlyTenant ? { id: onlyTenant } : {}),
-        slug: { gt: page.after, lt: page.before },
-      },
-      orderBy: { slug: page.inverted ? "desc" : "asc" },
-      take: page.limit,
-    });
-    return page.inverted ? rows.reverse() : rows;
-  }
   const keyset = keysetSql(page, "slug", "ASC", onlyTenant ? 2 : 1);
   const conditions = [...(onlyTenant ? ["id = $1::uuid"] : []), ...keyset.conditions];
   const { rows } = await ctx.db.pool.query<Tenant>(
@@ -99,7 +80,7 @@ export async function listTenants(
       ORDER BY ${keyset.orderBy} LIMIT ${keyset.limit}`,
     [...(onlyTenant ? [onlyTenant] : []), ...keyset.params],
   );
-  return page.inverted ? rows.reverse() : rows;
+  return rows;
 }
 
 export async function createTenant(

@@ -3,9 +3,10 @@
 // remain — and counts against the node's breaker. Bumping the attempt on re-admission is
 // what makes the lost worker's late report, should it ever come, change nothing.
 import type { Sql } from "../db/sql.ts";
-import { type BreakerSettings, recordNodeFailure } from "../domain/executors/nodes.ts";
-import { failAttempt } from "../domain/jobs/finish.ts";
+import { failAttempts } from "../domain/jobs/finish.ts";
+import { PLACED_STATES, sqlStates } from "../domain/jobs/lifecycle.ts";
 import type { BackoffSettings } from "../domain/jobs/retry-policy.ts";
+import { type BreakerSettings, recordNodeFailures } from "../domain/nodes/nodes.ts";
 import type { JobState } from "../generated/prisma/enums.ts";
 
 export interface ReaperSettings {
@@ -23,27 +24,29 @@ export async function reapExpiredLeases(tx: Sql, settings: ReaperSettings): Prom
     executorNodeId: string | null;
   }>(
     `SELECT id, attempt, state, "executorNodeId" FROM "Job"
-     WHERE state IN ('QUEUED', 'RUNNING') AND "leaseExpiresAt" < now()
+     WHERE state IN ${sqlStates(PLACED_STATES)} AND "leaseExpiresAt" < now()
      ORDER BY "leaseExpiresAt" LIMIT $1 FOR UPDATE SKIP LOCKED`,
     [settings.batch],
   );
-  for (const job of rows) {
-    const message =
-      job.state === "QUEUED"
-        ? "the executor node did not start the job in time"
-        : "the worker stopped renewing the job's lease";
-    await failAttempt(
-      tx,
-      {
-        jobId: job.id,
-        attempt: job.attempt,
-        code: "EXECUTOR_UNAVAILABLE",
-        message,
-        from: [job.state],
-      },
-      settings.backoff,
-    );
-    if (job.executorNodeId) await recordNodeFailure(tx, job.executorNodeId, settings.breaker);
-  }
+  if (rows.length === 0) return 0;
+  await failAttempts(
+    tx,
+    rows.map((job) => ({
+      jobId: job.id,
+      attempt: job.attempt,
+      code: "EXECUTOR_UNAVAILABLE",
+      message:
+        job.state === "QUEUED"
+          ? "the executor node did not start the job in time"
+          : "the worker stopped renewing the job's lease",
+      from: [job.state],
+    })),
+    settings.backoff,
+  );
+  await recordNodeFailures(
+    tx,
+    rows.flatMap((job) => (job.executorNodeId ? [job.executorNodeId] : [])),
+    settings.breaker,
+  );
   return rows.length;
 }

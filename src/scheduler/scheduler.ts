@@ -9,8 +9,9 @@ import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import type { Subscriber } from "../db/pubsub.ts";
 import { inTransaction } from "../db/sql.ts";
+import { type JobStateEvent, PLACED_STATES } from "../domain/jobs/lifecycle.ts";
 import { SCHEDULER_WAKE_QUEUE } from "../domain/jobs/queues.ts";
-import type { JobStateEvent } from "../domain/jobs/transitions.ts";
+import type { Logger } from "../log.ts";
 import { writeAdmissions, writeRefusals } from "./admit.ts";
 import { planAdmissions } from "./fair-share.ts";
 import type { BackendRules } from "./placement.ts";
@@ -43,7 +44,7 @@ export interface SchedulerDeps {
   /** Job state events: a finished or re-queued job frees or needs capacity, so a pass runs. */
   events: Subscriber;
   settings: SchedulerSettings;
-  log: (message: string, fields: Record<string, unknown>) => void;
+  log: Logger;
 }
 
 export interface Scheduler {
@@ -102,10 +103,10 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
         const report = await runPass(deps, { reap });
         // A full pass means more may be admissible right now.
         if (report.queued + report.refused >= deps.settings.passLimit) again = true;
-        if (report.reaped > 0 || report.refused > 0) deps.log("scheduler pass", { ...report });
+        if (report.reaped > 0 || report.refused > 0) deps.log.info(report, "scheduler pass");
       } catch (error) {
         // A lost database connection: the timer brings the next attempt.
-        deps.log("scheduler pass failed", { error });
+        deps.log.warn({ err: error }, "scheduler pass failed");
       }
     } while (again && !stopped);
   };
@@ -121,8 +122,9 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
   };
 
   const unsubscribe = deps.events.on("tenant-jobs", undefined, (event) => {
+    // A job that joined the line or left a node may be admissible, or free room for others.
     const { state } = event.data as JobStateEvent;
-    if (state !== "QUEUED" && state !== "RUNNING") wake();
+    if (!PLACED_STATES.includes(state)) wake();
   });
   const timer = setInterval(wake, deps.settings.tickMs);
   timer.unref();

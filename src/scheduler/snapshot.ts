@@ -4,7 +4,8 @@
 
 import { prepared } from "../db/prepared.ts";
 import type { Sql } from "../db/sql.ts";
-import { acceptsWork, nodesWithLoad } from "../domain/executors/nodes.ts";
+import { PLACED_STATES, sqlStates, WAITING_STATES } from "../domain/jobs/lifecycle.ts";
+import { acceptsWork, nodesWithLoad } from "../domain/nodes/nodes.ts";
 import type { ExecutorKind } from "../generated/prisma/enums.ts";
 import type { PendingJob, TenantState } from "./fair-share.ts";
 import type { NodeState } from "./placement.ts";
@@ -25,16 +26,16 @@ const TENANTS_AND_HEADS = prepared(
        CROSS JOIN LATERAL (
          SELECT count(*)::int AS jobs, COALESCE(sum("cpuMillis"), 0)::int AS cpu,
                 COALESCE(sum("memoryMb"), 0)::int AS mem, COALESCE(sum(gpus), 0)::int AS gpu
-         FROM "Job" WHERE "tenantId" = t.id AND state IN ('QUEUED', 'RUNNING')) u
+         FROM "Job" WHERE "tenantId" = t.id AND state IN ${sqlStates(PLACED_STATES)}) u
        WHERE t.status = 'ACTIVE'
-         AND EXISTS (SELECT 1 FROM "Job" WHERE "tenantId" = t.id AND state = 'PENDING')),
+         AND EXISTS (SELECT 1 FROM "Job" WHERE "tenantId" = t.id AND state IN ${sqlStates(WAITING_STATES)})),
      heads AS (
        SELECT j.id, j."tenantId", j.priority, j."cpuMillis", j."memoryMb", j.gpus,
               j."executorPreference"
        FROM tenants t CROSS JOIN LATERAL (
          SELECT id, "tenantId", priority, "cpuMillis", "memoryMb", gpus, "executorPreference"
          FROM "Job"
-         WHERE "tenantId" = t.id AND state = 'PENDING'
+         WHERE "tenantId" = t.id AND state IN ${sqlStates(WAITING_STATES)}
            AND ("notBefore" IS NULL OR "notBefore" <= now())
          ORDER BY priority DESC, id
          LIMIT GREATEST(0, LEAST($1::int, t."maxConcurrentJobs" - t.jobs))) j)

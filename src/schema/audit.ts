@@ -1,8 +1,8 @@
 // The audit log, newest first.
 import type { KeysetPage } from "../db/keyset-page.ts";
-import { listAuditLogs } from "../domain/audit-log.ts";
+import { listAuditLogs } from "../domain/audit/list.ts";
 import { builder } from "./builder.ts";
-import { resolveKeysetConnection } from "./keyset-connection.ts";
+import { keysetConnection } from "./connections.ts";
 
 export const AuditLogRef = builder.prismaObject("AuditLog", {
   fields: (t) => ({
@@ -40,7 +40,7 @@ builder.queryFields((t) => ({
       args: { filter: t.arg({ type: AuditLogFilter }) },
       resolve: (_root, args, ctx) => {
         const filter = args.filter ?? {};
-        return resolveKeysetConnection(
+        return keysetConnection(
           args,
           (page: KeysetPage<bigint>) =>
             listAuditLogs(

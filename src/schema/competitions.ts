@@ -1,15 +1,10 @@
 // Competitions and phases.
+import type { KeysetPage } from "../db/keyset-page.ts";
 import * as competitions from "../domain/competitions.ts";
 import { builder } from "./builder.ts";
+import { keysetConnection } from "./connections.ts";
+import { JobState, LeaderboardVisibility, SortOrder } from "./enums.ts";
 import { withoutNulls } from "./tenants.ts";
-
-export const SortOrder = builder.enumType("SortOrder", { values: ["ASC", "DESC"] });
-export const LeaderboardVisibility = builder.enumType("LeaderboardVisibility", {
-  values: ["PUBLIC", "PARTICIPANTS", "HIDDEN"],
-});
-export const JobState = builder.enumType("JobState", {
-  values: ["PENDING", "QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED"],
-});
 
 export const PhaseRef = builder.prismaObject("Phase", {
   fields: (t) => ({
@@ -90,11 +85,15 @@ const UpdateCompetitionInput = builder.inputType("UpdateCompetitionInput", {
 });
 
 builder.queryFields((t) => ({
-  competitions: t.prismaConnection({
-    type: "Competition",
-    cursor: "slug",
+  competitions: t.connection({
+    type: CompetitionRef,
     authScopes: { authenticated: true },
-    resolve: (query, _root, _args, ctx) => competitions.listCompetitions(ctx.domain, query),
+    resolve: (_root, args, ctx) =>
+      keysetConnection(
+        args,
+        (page: KeysetPage<string>) => competitions.listCompetitions(ctx.domain, page),
+        (competition) => competition.slug,
+      ),
   }),
   competition: t.field({
     type: CompetitionRef,
@@ -112,7 +111,7 @@ builder.mutationFields((t) => ({
     errors: {},
     args: { input: t.arg({ type: CreateCompetitionInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
-      competitions.createCompetition(ctx.domain, {
+      competitions.createCompetition(ctx.domain, ctx.services.scorers, {
         ...withoutNulls(input),
         scorerParams: (input.scorerParams ?? undefined) as Record<string, unknown> | undefined,
         phases: input.phases.map(withoutNulls),
@@ -127,7 +126,7 @@ builder.mutationFields((t) => ({
       input: t.arg({ type: UpdateCompetitionInput, required: true }),
     },
     resolve: (_root, args, ctx) =>
-      competitions.updateCompetition(ctx.domain, args.slug, {
+      competitions.updateCompetition(ctx.domain, ctx.services.scorers, args.slug, {
         ...withoutNulls(args.input),
         scorerParams: (args.input.scorerParams ?? undefined) as Record<string, unknown> | undefined,
       }),

@@ -1,5 +1,7 @@
 // Typed errors: every expected failure is an object implementing `Error { code message }`.
 // Fields opt in with `errors: {}` and get a union of their result and these types.
+
+import { ERROR_CODES } from "../contract/error-codes.ts";
 import {
   AppError,
   DailyLimitReachedError,
@@ -9,39 +11,7 @@ import {
 } from "../domain/errors.ts";
 import { builder } from "./builder.ts";
 
-/** Every code a client may see: API, scoring and execution (CONTRACT.md). */
-export const ERROR_CODES = [
-  "UNAUTHENTICATED",
-  "FORBIDDEN",
-  "NOT_FOUND",
-  "VALIDATION_FAILED",
-  "INVALID_STATE",
-  "TENANT_SUSPENDED",
-  "QUOTA_EXCEEDED",
-  "DAILY_LIMIT_REACHED",
-  "RATE_LIMITED",
-  "MISSING_FILE",
-  "EMPTY_INPUT",
-  "PARSE_ERROR",
-  "BAD_HEADER",
-  "MISSING_ID",
-  "DUPLICATE_ID",
-  "UNKNOWN_ID",
-  "INVALID_VALUE",
-  "FILE_TOO_LARGE",
-  "UNKNOWN_SCORER",
-  "SCORER_FAILED",
-  "IMAGE_NOT_FOUND",
-  "CONTAINER_CREATE_FAILED",
-  "EXECUTION_FAILED",
-  "TIME_LIMIT_EXCEEDED",
-  "MEMORY_LIMIT_EXCEEDED",
-  "EXECUTOR_UNAVAILABLE",
-  "NO_EXECUTOR_AVAILABLE",
-  "GPU_NOT_AVAILABLE",
-  "CANCELLED",
-] as const;
-
+/** Every code a client may see: API, scoring and execution (docs/contract.md). */
 export const ErrorCode = builder.enumType("ErrorCode", { values: ERROR_CODES });
 
 export const ErrorInterface = builder.interfaceRef<AppError>("Error").implement({

@@ -1,10 +1,11 @@
 // Executor nodes: capacity, load, health and breaker state for every caller; drain and
 // resume for platform admins.
-import { drainExecutor, listExecutors, resumeExecutor } from "../domain/executors/admin.ts";
-import type { NodeWithLoad } from "../domain/executors/nodes.ts";
+
 import { formatCpu, formatMemory } from "../domain/jobs/resources.ts";
+import { drainExecutor, listExecutors, resumeExecutor } from "../domain/nodes/admin.ts";
+import type { NodeWithLoad } from "../domain/nodes/nodes.ts";
 import { builder } from "./builder.ts";
-import { ExecutorKind } from "./jobs.ts";
+import { ExecutorKind } from "./enums.ts";
 
 const ExecutorStatus = builder.enumType("ExecutorStatus", {
   values: {

@@ -1,4 +1,5 @@
 // Jobs: submit, cancel, retry, read, and the quota a tenant has left.
+import type { KeysetPage } from "../db/keyset-page.ts";
 import { DailyLimitReachedError, QuotaExceededError } from "../domain/errors.ts";
 import { cancelJob } from "../domain/jobs/cancel.ts";
 import type { JobRow } from "../domain/jobs/job-row.ts";
@@ -9,11 +10,8 @@ import { retryJob } from "../domain/jobs/retry.ts";
 import { submitJob } from "../domain/jobs/submit.ts";
 import type { Job } from "../generated/prisma/client.ts";
 import { builder } from "./builder.ts";
-import { JobState } from "./competitions.ts";
-
-export const ExecutorKind = builder.enumType("ExecutorKind", {
-  values: ["LOCAL", "DOCKER", "KUBERNETES"],
-});
+import { keysetConnection } from "./connections.ts";
+import { ExecutorKind, JobState } from "./enums.ts";
 
 /** Rows from the SQL paths carry every Job column; Prisma types JSON columns differently. */
 const asJob = (row: JobRow): Job => row as unknown as Job;
@@ -50,7 +48,7 @@ builder.prismaObject("JobEvent", {
 });
 
 builder.prismaObject("Result", {
-  description: "The scorer's Result (CONTRACT.md) of a job's successful attempt",
+  description: "The scorer's Result (docs/contract.md) of a job's successful attempt",
   fields: (t) => ({
     attempt: t.exposeInt("attempt"),
     score: t.exposeFloat("score", { nullable: true }),
@@ -200,12 +198,17 @@ const QuotaUsageRef = builder.objectRef<QuotaUsage>("QuotaUsage").implement({
 });
 
 builder.queryFields((t) => ({
-  jobs: t.prismaConnection({
-    type: "Job",
-    cursor: "id",
+  jobs: t.connection({
+    type: JobRef,
+    description: "Newest first: your tenant's jobs, or any tenant's for platform admins",
     authScopes: { authenticated: true },
     args: { filter: t.arg({ type: JobFilter }) },
-    resolve: (query, _root, args, ctx) => listJobs(ctx.domain, args.filter ?? {}, query),
+    resolve: (_root, args, ctx) =>
+      keysetConnection(
+        args,
+        (page: KeysetPage<string>) => listJobs(ctx.domain, args.filter ?? {}, page),
+        (job) => job.id,
+      ),
   }),
   job: t.prismaField({
     type: "Job",
@@ -238,7 +241,8 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     errors: { types: [DailyLimitReachedError, QuotaExceededError] },
     args: { input: t.arg({ type: JobSpecInput, required: true }) },
-    resolve: async (_root, { input }, ctx) => asJob(await submitJob(ctx.domain, input)),
+    resolve: async (_root, { input }, ctx) =>
+      asJob(await submitJob(ctx.domain, ctx.services.submissions, input)),
   }),
   cancelJob: t.field({
     type: JobRef,
@@ -252,6 +256,7 @@ builder.mutationFields((t) => ({
     authScopes: { authenticated: true },
     errors: { types: [DailyLimitReachedError, QuotaExceededError] },
     args: { id: t.arg.id({ required: true }) },
-    resolve: async (_root, args, ctx) => asJob(await retryJob(ctx.domain, String(args.id))),
+    resolve: async (_root, args, ctx) =>
+      asJob(await retryJob(ctx.domain, ctx.services.retry, String(args.id))),
   }),
 }));

@@ -42,7 +42,7 @@ builder.queryFields((t) => ({
   scorers: t.field({
     type: [ScorerRef],
     authScopes: { authenticated: true },
-    resolve: (_root, _args, ctx) => listScorers(ctx.domain, ctx.scorers),
+    resolve: (_root, _args, ctx) => listScorers(ctx.domain, ctx.services.scorers),
   }),
 }));
 
@@ -52,6 +52,6 @@ builder.mutationFields((t) => ({
     description: "Reloads scorer plugins from the plugin folder now (admins only; audited)",
     authScopes: { platformAdmin: true },
     errors: {},
-    resolve: (_root, _args, ctx) => reloadScorers(ctx.domain, ctx.scorers),
+    resolve: (_root, _args, ctx) => reloadScorers(ctx.domain, ctx.services.scorers),
   }),
 }));

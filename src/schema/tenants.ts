@@ -4,12 +4,8 @@ import * as apiKeys from "../domain/api-keys.ts";
 import { requireAuthenticated } from "../domain/principal.ts";
 import * as tenants from "../domain/tenants.ts";
 import { builder } from "./builder.ts";
-import { nodeRelationsQuery, resolveKeysetConnection } from "./keyset-connection.ts";
-
-export const TenantStatus = builder.enumType("TenantStatus", { values: ["ACTIVE", "SUSPENDED"] });
-export const MemberRole = builder.enumType("MemberRole", {
-  values: ["OWNER", "MEMBER", "VIEWER"],
-});
+import { keysetConnection } from "./connections.ts";
+import { MemberRole, TenantStatus } from "./enums.ts";
 
 export const QuotaRef = builder.prismaObject("Quota", {
   description: "Limits of one tenant. CPU in millicores, memory in MiB, time in seconds.",
@@ -178,11 +174,10 @@ builder.queryFields((t) => ({
     type: TenantRef,
     authScopes: { authenticated: true },
     description: "All tenants for platform admins, in slug order; your own tenant otherwise",
-    resolve: (_root, args, ctx, info) =>
-      resolveKeysetConnection(
+    resolve: (_root, args, ctx) =>
+      keysetConnection(
         args,
-        (page: KeysetPage<string>) =>
-          tenants.listTenants(ctx.domain, page, nodeRelationsQuery(info, ctx, "Tenant")),
+        (page: KeysetPage<string>) => tenants.listTenants(ctx.domain, page),
         (tenant) => tenant.slug,
       ),
   }),

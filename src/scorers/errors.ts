@@ -1,21 +1,10 @@
-// Scoring failures carry a CONTRACT code so the CLI, the job worker and the API report the
+// Scoring failures carry a code (docs/contract.md) so the CLI, the job worker and the API report the
 // same thing. A bad file yields every defect found (up to a cap) in one error, so a team
 // fixes its submission in one round trip instead of one defect per upload.
 
-export const SCORING_ERROR_CODES = [
-  "MISSING_FILE",
-  "EMPTY_INPUT",
-  "PARSE_ERROR",
-  "BAD_HEADER",
-  "MISSING_ID",
-  "DUPLICATE_ID",
-  "UNKNOWN_ID",
-  "INVALID_VALUE",
-  "FILE_TOO_LARGE",
-  "UNKNOWN_SCORER",
-  "SCORER_FAILED",
-] as const;
-export type ScoringErrorCode = (typeof SCORING_ERROR_CODES)[number];
+import { SCORING_ERROR_CODES, type ScoringErrorCode } from "../contract/error-codes.ts";
+
+export { SCORING_ERROR_CODES, type ScoringErrorCode };
 
 export function isScoringErrorCode(value: unknown): value is ScoringErrorCode {
   return (SCORING_ERROR_CODES as readonly unknown[]).includes(value);

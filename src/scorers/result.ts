@@ -1,4 +1,4 @@
-// The Result every scorer produces (CONTRACT.md) and the summary rules shared by all of
+// The Result every scorer produces (docs/contract.md) and the summary rules shared by all of
 // them: which metric is the score, and how thresholds turn it into a rank and pass/fail.
 import { z } from "zod";
 import { ScoringError } from "./errors.ts";

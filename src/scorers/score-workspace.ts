@@ -1,6 +1,6 @@
 // The one entry point that scores a workspace: used by the CLI and by the job worker.
 // It finds the inputs, runs the scorer, builds the Result and writes output/result.json.
-// Bad input is a ScoringError with a CONTRACT code; nothing else escapes as a score.
+// Bad input is a ScoringError with a code from docs/contract.md; nothing else escapes as a score.
 import { isScoringErrorCode, ScoringError } from "./errors.ts";
 import { parseParams } from "./params.ts";
 import { type Result, summarize, summaryParamsSchema } from "./result.ts";

@@ -1,4 +1,4 @@
-// The job workspace (CONTRACT.md): input/gt.csv|gt.json, output/pred.csv|pred.json,
+// The job workspace (docs/contract.md): input/gt.csv|gt.json, output/pred.csv|pred.json,
 // output/result.json, logs/, meta.json. Finding the files and writing the Result live here.
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
@@ -41,7 +41,9 @@ export async function writeResult(workspace: string, result: Result): Promise<st
   mkdirSync(dir, { recursive: true });
   const target = path.join(dir, "result.json");
   const temporary = path.join(dir, `.result.${process.pid}.${Date.now()}.tmp`);
-  await writeFile(temporary, `${JSON.stringify(result, null, 2)}\n`);
+  // Exclusive create: output/ may hold what a team's container left there, and a link
+  // planted under this name must make the write fail, not redirect it.
+  await writeFile(temporary, `${JSON.stringify(result, null, 2)}\n`, { flag: "wx" });
   await rename(temporary, target);
   return target;
 }

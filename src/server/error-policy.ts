@@ -4,11 +4,10 @@
 import { GraphQLError } from "graphql";
 import { handleStreamOrSingleExecutionResult, type Plugin } from "graphql-yoga";
 import { AppError } from "../domain/errors.ts";
+import type { Logger } from "../log.ts";
 import type { GraphQLContext } from "../schema/context.ts";
 
-export type ErrorLog = (message: string, fields: Record<string, unknown>) => void;
-
-export function toClientError(error: GraphQLError, requestId: string, log: ErrorLog): GraphQLError {
+export function toClientError(error: GraphQLError, requestId: string, log: Logger): GraphQLError {
   const original = error.originalError;
   if (original instanceof AppError) {
     return new GraphQLError(original.message, {
@@ -22,7 +21,7 @@ export function toClientError(error: GraphQLError, requestId: string, log: Error
   }
   // No original error: produced by graphql-js itself (parse, validate, coercion).
   if (!original || original instanceof GraphQLError) return error;
-  log("unexpected error", { requestId, path: error.path?.join("."), error: original });
+  log.error({ err: original, requestId, path: error.path?.join(".") }, "unexpected error");
   return new GraphQLError(`Unexpected error (request id ${requestId})`, {
     nodes: error.nodes,
     path: error.path,
@@ -30,7 +29,7 @@ export function toClientError(error: GraphQLError, requestId: string, log: Error
   });
 }
 
-export function useErrorPolicy(log: ErrorLog): Plugin<GraphQLContext> {
+export function useErrorPolicy(log: Logger): Plugin<GraphQLContext> {
   const rewrite = (
     payload: Parameters<Parameters<typeof handleStreamOrSingleExecutionResult>[1]>[0],
   ) => {

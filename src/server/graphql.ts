@@ -1,30 +1,26 @@
-// The GraphQL endpoint: one Yoga instance serves HTTP, and WebSocket operations run through
-// the same envelop (`getEnveloped`) so both get identical plugins, context and error policy.
+// The GraphQL endpoint: one Yoga instance serves every HTTP request (POST, GET, SSE,
+// GraphiQL), so its plugins and hooks run for all of them, and WebSocket operations run
+// through the same envelop (`getEnveloped`, see websocket.ts) with the same plugins,
+// context and error policy.
 import { randomUUID } from "node:crypto";
 import { useGraphQlJit } from "@envelop/graphql-jit";
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Database } from "../db/database.ts";
-import type { Subscriber } from "../db/pubsub.ts";
-import type { JobSettings } from "../domain/context.ts";
 import { AppError, RateLimitedError } from "../domain/errors.ts";
-import type { ScorerCatalog } from "../domain/scorers.ts";
-import type { GraphQLContext } from "../schema/context.ts";
+import type { Logger } from "../log.ts";
+import type { ApiServices, GraphQLContext } from "../schema/context.ts";
 import { buildSchema } from "../schema/index.ts";
 import type { Authenticator } from "./auth.ts";
 import { depthLimitRule } from "./depth-limit.ts";
-import { type ErrorLog, useErrorPolicy } from "./error-policy.ts";
+import { useErrorPolicy } from "./error-policy.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 
 export interface GraphQLDeps {
   db: Database;
-  events: Subscriber;
   auth: Authenticator;
   rateLimiter: RateLimiter;
-  /** The scorer registry: validates scorer names and serves the `scorers` API. */
-  scorers?: ScorerCatalog;
-  /** Job submission (pg-boss, input folders); absent, job mutations fail as not wired. */
-  jobs?: JobSettings;
-  log: ErrorLog;
+  services: ApiServices;
+  log: Logger;
   graphiql: boolean;
   maxQueryDepth: number;
 }
@@ -58,18 +54,17 @@ export function createContextFactory(deps: GraphQLDeps): ContextFactory {
       const actor = await deps.auth.fromAuthorization(authorization);
       const retryAfter = deps.rateLimiter.take(actor ? actor.apiKeyId : "anonymous");
       if (retryAfter > 0) throw new RateLimitedError(retryAfter);
-      const context: GraphQLContext = {
+      return {
         actor,
         requestId: id,
-        events: deps.events,
-        scorers: deps.scorers,
-        domain: { db: deps.db, actor, requestId: id, scorers: deps.scorers, jobs: deps.jobs },
+        services: deps.services,
+        domain: { db: deps.db, actor, requestId: id },
+        log: deps.log.child({ requestId: id }),
       };
-      return context;
     } catch (error) {
       if (error instanceof AppError) throw requestError(error);
       // E.g. the database is down during the key lookup: the client learns only the id.
-      deps.log("unexpected error", { requestId: id, error });
+      deps.log.error({ err: error, requestId: id }, "unexpected error");
       throw createGraphQLError(`Unexpected error (request id ${id})`, {
         extensions: { code: "INTERNAL_SERVER_ERROR", requestId: id, http: { status: 500 } },
       });

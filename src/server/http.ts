@@ -4,8 +4,8 @@ import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import path from "node:path";
 import type { Database } from "../db/database.ts";
+import type { Logger } from "../log.ts";
 import type { ContextFactory, GraphQLServer } from "./graphql.ts";
-import { createJsonPostHandler } from "./graphql-post.ts";
 import { renderMetrics } from "./metrics.ts";
 import { attachWebSocket } from "./websocket.ts";
 
@@ -16,6 +16,7 @@ export interface HttpDeps {
   /** Built web client (index.html and assets), served at `/` when present. */
   webRoot?: string;
   maxBodyBytes: number;
+  log: Logger;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -47,17 +48,14 @@ function send(res: ServerResponse, status: number, body: string, type = "text/pl
 }
 
 export function createHttpServer(deps: HttpDeps): { server: Server; close(): Promise<void> } {
-  const jsonPost = createJsonPostHandler(deps);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const target = req.url ?? "/";
     const query = target.indexOf("?");
     const pathname = query < 0 ? target : target.slice(0, query);
-    // The API path first, without building a URL object per request.
+    // Every GraphQL request goes through Yoga, so its hooks and plugins see them all.
     if (pathname === "/graphql") {
       const length = Number(req.headers["content-length"] ?? 0);
       if (length > deps.maxBodyBytes) return send(res, 413, "request body too large\n");
-      const mediaType = jsonPost.accepts(req);
-      if (mediaType) return jsonPost.handle(req, res, mediaType);
       return deps.yoga.handle(req, res);
     }
     const url = new URL(target, "http://localhost");
@@ -85,10 +83,10 @@ export function createHttpServer(deps: HttpDeps): { server: Server; close(): Pro
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, "internal error\n");
       else res.end();
-      console.error("http handler failed", error);
+      deps.log.error({ err: error, url: req.url }, "http handler failed");
     });
   });
-  const ws = attachWebSocket(server, deps.yoga, deps.contextFor);
+  const ws = attachWebSocket(server, deps.yoga, deps.contextFor, deps.log);
   return {
     server,
     close: async () => {

@@ -2,7 +2,7 @@
 // and how loaded each executor node is. Read from Postgres at scrape time, so every API
 // process reports the same platform-wide figures.
 import type { Database } from "../db/database.ts";
-import { nodesWithLoad } from "../domain/executors/nodes.ts";
+import { nodesWithLoad } from "../domain/nodes/nodes.ts";
 
 const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
 

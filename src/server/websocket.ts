@@ -5,6 +5,7 @@ import type { Server } from "node:http";
 import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
+import type { Logger } from "../log.ts";
 import type { GraphQLContext } from "../schema/context.ts";
 import type { ContextFactory, GraphQLServer } from "./graphql.ts";
 
@@ -17,6 +18,7 @@ export function attachWebSocket(
   httpServer: Server,
   yoga: GraphQLServer,
   contextFor: ContextFactory,
+  log: Logger,
 ): { close(): Promise<void> } {
   const wss = new WebSocketServer({ server: httpServer, path: "/graphql" });
   const cleanup = useServer<{ authorization?: string }, { context?: GraphQLContext }>(
@@ -48,6 +50,7 @@ export function attachWebSocket(
           ...base,
           requestId,
           domain: { ...base.domain, requestId },
+          log: log.child({ requestId }),
         };
         const args: ExecutionArgs = {
           schema,

@@ -5,10 +5,11 @@
 import type pg from "pg";
 import { createBatcher } from "../db/batcher.ts";
 import { inTransaction } from "../db/sql.ts";
-import { type BreakerSettings, recordNodeFailure } from "../domain/executors/nodes.ts";
-import { type AttemptSuccess, failAttempt, succeedAttempts } from "../domain/jobs/finish.ts";
+import { type AttemptSuccess, failAttempts, succeedAttempts } from "../domain/jobs/finish.ts";
 import type { JobRow } from "../domain/jobs/job-row.ts";
 import { type BackoffSettings, isRetryable } from "../domain/jobs/retry-policy.ts";
+import { type BreakerSettings, recordNodeFailures } from "../domain/nodes/nodes.ts";
+import type { Logger } from "../log.ts";
 import type { AttemptOutcome } from "./run-attempt.ts";
 
 export interface OutcomeReporterDeps {
@@ -17,7 +18,7 @@ export interface OutcomeReporterDeps {
   leaseMs: number;
   backoff: BackoffSettings;
   breaker: BreakerSettings;
-  log: (message: string, fields: Record<string, unknown>) => void;
+  log: Logger;
   /** The node did its part (the job succeeded, or failed by its own doing). */
   onNodeWorked: () => void;
 }
@@ -29,11 +30,12 @@ export function createOutcomeReporter(deps: OutcomeReporterDeps) {
       persistently(
         () =>
           inTransaction(deps.pool, async (tx) => {
-            const recorded = await succeedAttempts(tx, items);
+            const recorded = new Set((await succeedAttempts(tx, items)).map((job) => job.id));
             return items.map((item) => recorded.has(item.jobId));
           }),
         Date.now() + deps.leaseMs,
-        (error) => log("could not record outcomes yet; retrying", { jobs: items.length, error }),
+        (error) =>
+          log.warn({ err: error, jobs: items.length }, "could not record outcomes yet; retrying"),
       ),
     // One flush at a time; successes that finish meanwhile leave together with the next.
     { maxItems: 128, maxDelayMs: 0, maxInFlight: 1 },
@@ -43,31 +45,39 @@ export function createOutcomeReporter(deps: OutcomeReporterDeps) {
     persistently(
       () =>
         inTransaction(deps.pool, async (tx) => {
-          const after = await failAttempt(
+          const [after] = await failAttempts(
             tx,
-            { jobId: job.id, attempt: job.attempt, code: outcome.code, message: outcome.message },
+            [{ jobId: job.id, attempt: job.attempt, code: outcome.code, message: outcome.message }],
             deps.backoff,
           );
+          // The platform failed (not the team's code): it counts against the node's breaker.
           if (after && isRetryable(outcome.code) && outcome.stop !== "SHUTDOWN") {
-            await recordNodeFailure(tx, deps.nodeId, deps.breaker);
+            await recordNodeFailures(tx, [deps.nodeId], deps.breaker);
           }
-          return after !== null;
+          return after !== undefined;
         }),
       Date.now() + deps.leaseMs,
-      (error) => log("could not record an outcome yet; retrying", { jobId: job.id, error }),
+      (error) =>
+        log.warn({ err: error, jobId: job.id }, "could not record an outcome yet; retrying"),
     );
 
   // No wake-up message here: the scheduler hears the job's state event and runs a pass.
   return async (job: JobRow, outcome: AttemptOutcome): Promise<void> => {
     if (!outcome.ok && outcome.stop === "LOST") {
-      log("abandoned an attempt another worker owns now", { jobId: job.id, attempt: job.attempt });
+      log.info(
+        { jobId: job.id, attempt: job.attempt },
+        "abandoned an attempt another worker owns now",
+      );
       return;
     }
     const written = outcome.ok
       ? await successes.add({ jobId: job.id, attempt: job.attempt, result: outcome.result })
       : await recordFailure(job, outcome);
     if (!written) {
-      log("ignored the late outcome of a stale attempt", { jobId: job.id, attempt: job.attempt });
+      log.info(
+        { jobId: job.id, attempt: job.attempt },
+        "ignored the late outcome of a stale attempt",
+      );
     } else if (outcome.ok || !isRetryable(outcome.code)) {
       deps.onNodeWorked();
     }

@@ -1,33 +1,47 @@
-// The worker process of one executor node. It registers the node, takes the jobs the
-// scheduler sends to the node's queue, moves each to RUNNING under a lease, runs it
-// (runAttempt), and reports the outcome fenced on the attempt. It heartbeats the node and
+// The worker process of one executor node. It registers the node with the capacity its
+// executor reports, takes the jobs the scheduler sends to the node's queue, moves each to
+// RUNNING under a lease, runs it (runAttempt), and reports the outcome fenced on the
+// attempt. It heartbeats the node (health and capacity, fresh from the executor) and
 // renews its leases; it stops a run when the job's time is up, when its owner cancels it,
-// or when it learns another attempt owns the job. Outcomes are written with retries, so a
-// Postgres restart mid-run delays a report instead of losing it.
+// or when it learns another attempt owns the job. After a crash, the next worker of the
+// node takes over the runs that survived (adopt) and removes what nobody wants (sweep).
+// Outcomes are written with retries, so a Postgres restart mid-run delays a report
+// instead of losing it.
 import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import type { Subscriber } from "../db/pubsub.ts";
 import { inTransaction } from "../db/sql.ts";
-import {
-  type BreakerSettings,
-  heartbeatNode,
-  recordNodeSuccess,
-  registerNode,
-} from "../domain/executors/nodes.ts";
 import { CANCEL_TOPIC, type CancelRequest } from "../domain/jobs/cancel.ts";
-import { failAttempt } from "../domain/jobs/finish.ts";
+import { failAttempts } from "../domain/jobs/finish.ts";
 import { resolveInputDir } from "../domain/jobs/input-location.ts";
 import type { JobRow } from "../domain/jobs/job-row.ts";
 import { type DispatchPayload, nodeQueue, wakeScheduler } from "../domain/jobs/queues.ts";
 import type { BackoffSettings } from "../domain/jobs/retry-policy.ts";
 import { startAttempts } from "../domain/jobs/start.ts";
-import type { Executor } from "../executors/types.ts";
+import {
+  type BreakerSettings,
+  heartbeatNode,
+  recordNodeSuccess,
+  registerNode,
+} from "../domain/nodes/nodes.ts";
+import type { Executor, RunHandle } from "../executors/types.ts";
+import type { Logger } from "../log.ts";
 import type { ScorerLookup } from "../scorers/index.ts";
 import { renewLeases } from "./leases.ts";
 import { createOutcomeReporter } from "./outcomes.ts";
 import { sweepWorkspaces } from "./retention.ts";
-import { type AttemptOutcome, runAttempt, type StopReason } from "./run-attempt.ts";
-import { prepareWorkspace } from "./workspace.ts";
+import {
+  type AttemptOutcome,
+  type RunObserver,
+  runAttempt,
+  type StopReason,
+} from "./run-attempt.ts";
+import {
+  attemptWorkspace,
+  type ContainerSpec,
+  prepareWorkspace,
+  runRequestFor,
+} from "./workspace.ts";
 
 export interface WorkerSettings {
   /** The node's name; a restarted worker with the same name takes its node back. */
@@ -45,6 +59,11 @@ export interface WorkerSettings {
   shutdownGraceMs: number;
   /** Workspaces older than this are removed (their Results stay in Postgres). */
   workspaceRetentionMs: number;
+  /**
+   * Time a run may spend before its time limit starts (pulling an image, creating a
+   * container or pod): the worker's backstop is the time limit plus this.
+   */
+  prepareAllowanceMs: number;
 }
 
 export interface WorkerDeps {
@@ -54,7 +73,9 @@ export interface WorkerDeps {
   executor: Executor;
   scorers: ScorerLookup;
   settings: WorkerSettings;
-  log: (message: string, fields: Record<string, unknown>) => void;
+  log: Logger;
+  /** Live log lines, usage samples and phases of every run (realtime, metrics). */
+  observe?: RunObserver;
 }
 
 export interface Worker {
@@ -74,33 +95,16 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const { settings, executor, log } = deps;
   // Three missed heartbeats, and the node counts as down.
   const aliveForMs = settings.heartbeatMs * 3;
-  const node = await inTransaction(deps.pool, async (tx) => {
-    const registered = await registerNode(tx, {
+  const health = await executor.health();
+  const node = await inTransaction(deps.pool, (tx) =>
+    registerNode(tx, {
       aliveForMs,
       name: settings.name,
       kind: executor.kind,
-      capacity: executor.capacity(),
-    });
-    // Attempts this node was running before a crash or restart are gone with the old process.
-    const { rows } = await tx.query<{ id: string; attempt: number }>(
-      `SELECT id, attempt FROM "Job" WHERE "executorNodeId" = $1 AND state = 'RUNNING' FOR UPDATE`,
-      [registered.id],
-    );
-    for (const orphan of rows) {
-      await failAttempt(
-        tx,
-        {
-          jobId: orphan.id,
-          attempt: orphan.attempt,
-          code: "EXECUTOR_UNAVAILABLE",
-          message: "the worker restarted during the run",
-        },
-        settings.backoff,
-      );
-    }
-    if (rows.length > 0) await wakeScheduler(deps.boss, tx);
-    return registered;
-  });
+      capacity: health.capacity,
+      healthy: health.healthy,
+    }),
+  );
   const queue = nodeQueue(node.id);
   // Delivery is ours to guarantee (leases, attempts): pg-boss must never redeliver by itself.
   await deps.boss.createQueue(queue, { notify: true, retryLimit: 0, expireInSeconds: 3600 });
@@ -120,8 +124,13 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   let succeededSinceBeat = true;
   const heartbeat = async () => {
     try {
-      const health = await executor.health();
-      await heartbeatNode(deps.pool, node.id, health.healthy && !stopping, aliveForMs);
+      const now = await executor.health();
+      await heartbeatNode(
+        deps.pool,
+        node.id,
+        { healthy: now.healthy && !stopping, capacity: now.capacity },
+        aliveForMs,
+      );
       if (succeededSinceBeat) {
         succeededSinceBeat = false;
         await recordNodeSuccess(deps.pool, node.id);
@@ -137,7 +146,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
         else if (held.get(jobId)) run.controller.abort("CANCELLED" satisfies StopReason);
       }
     } catch (error) {
-      log("worker heartbeat failed", { node: settings.name, error });
+      log.warn({ err: error }, "worker heartbeat failed");
     }
   };
   const heartbeatTimer = setInterval(heartbeat, settings.heartbeatMs);
@@ -147,7 +156,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       settings.workspaceRoot,
       settings.workspaceRetentionMs,
       new Set(runs.keys()),
-    ).catch((error: unknown) => log("workspace sweep failed", { error }));
+    ).catch((error: unknown) => log.warn({ err: error }, "workspace sweep failed"));
   const sweepTimer = setInterval(sweep, Math.min(3_600_000, settings.workspaceRetentionMs / 4));
   sweepTimer.unref();
 
@@ -165,21 +174,26 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     return slug;
   };
 
-  const execute = async (job: JobRow, controller: AbortController): Promise<AttemptOutcome> => {
-    const deadline = Date.now() + job.timeLimitSec * 1000;
+  const inputDirOf = async (job: JobRow): Promise<string> =>
+    // Checked again here: the folder may have changed since submission.
+    resolveInputDir(settings.inputRoot, await tenantSlug(job.tenantId), job.inputUri);
+
+  const observe: RunObserver = deps.observe ?? (() => {});
+
+  const execute = async (
+    job: JobRow,
+    controller: AbortController,
+    adopted?: RunHandle,
+  ): Promise<AttemptOutcome> => {
+    // The backstop: executors enforce the time limit from the moment the command runs.
     const timer = setTimeout(
       () => controller.abort("TIME_LIMIT_EXCEEDED" satisfies StopReason),
-      deadline - Date.now(),
+      job.timeLimitSec * 1000 + settings.prepareAllowanceMs,
     );
     try {
       let inputDir: string;
       try {
-        // Checked again here: the folder may have changed since submission.
-        inputDir = resolveInputDir(
-          settings.inputRoot,
-          await tenantSlug(job.tenantId),
-          job.inputUri,
-        );
+        inputDir = await inputDirOf(job);
       } catch (error) {
         return {
           ok: false,
@@ -187,8 +201,13 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
           message: `input ${job.inputUri}: ${(error as Error).message}`,
         };
       }
-      const workspace = await prepareWorkspace(settings.workspaceRoot, job, inputDir);
-      return await runAttempt(deps, job, workspace, controller.signal, deadline);
+      const workspace = adopted
+        ? attemptWorkspace(settings.workspaceRoot, job.id, job.attempt)
+        : await prepareWorkspace(settings.workspaceRoot, job, inputDir);
+      return await runAttempt(
+        { executor, scorers: deps.scorers, observe },
+        { job, workspace, inputDir, signal: controller.signal, adopted },
+      );
     } catch (error) {
       return {
         ok: false,
@@ -212,17 +231,22 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     },
   });
 
-  const launch = (job: JobRow) => {
+  const launch = (job: JobRow, adopted?: RunHandle) => {
     const controller = new AbortController();
     const run: Run = { attempt: job.attempt, controller, done: Promise.resolve() };
     runs.set(job.id, run);
-    run.done = execute(job, controller)
+    run.done = execute(job, controller, adopted)
       .then((outcome) => report(job, outcome))
       .catch((error: unknown) =>
-        log("a job report failed for good; its lease will expire", { jobId: job.id, error }),
+        log.error(
+          { err: error, jobId: job.id },
+          "a job report failed for good; its lease will expire",
+        ),
       )
       .finally(() => runs.delete(job.id));
   };
+
+  await recoverRuns(deps, node.id, launch, inputDirOf);
 
   const begin = async (payloads: DispatchPayload[]) => {
     const fresh = payloads.filter((p) => !runs.has(p.jobId));
@@ -258,8 +282,74 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       clearInterval(heartbeatTimer);
       clearInterval(sweepTimer);
       unsubscribe();
-      await heartbeatNode(deps.pool, node.id, false, aliveForMs).catch(() => {});
+      const last = await executor.health();
+      await heartbeatNode(
+        deps.pool,
+        node.id,
+        { healthy: false, capacity: last.capacity },
+        aliveForMs,
+      ).catch((error: unknown) => log.warn({ err: error }, "could not mark the node down"));
       await executor.close();
     },
   };
+}
+
+/**
+ * After a crash or restart: the attempts this node was running. A run that outlived its
+ * worker is adopted and followed to its end; a job with no inference stage is scored again
+ * (scoring is deterministic and idempotent); anything else is handed back to wait for
+ * another attempt. Then whatever runs of this node nobody took over are removed.
+ */
+async function recoverRuns(
+  deps: WorkerDeps,
+  nodeId: string,
+  launch: (job: JobRow, adopted?: RunHandle) => void,
+  inputDirOf: (job: JobRow) => Promise<string>,
+): Promise<void> {
+  const { rows } = await deps.pool.query<JobRow>(
+    `SELECT * FROM "Job" WHERE "executorNodeId" = $1 AND state = 'RUNNING'`,
+    [nodeId],
+  );
+  const kept = new Set<string>();
+  const lost: JobRow[] = [];
+  for (const job of rows) {
+    const container = job.container as ContainerSpec | null;
+    if (!container) {
+      kept.add(`${job.id}:${job.attempt}`);
+      launch(job);
+      continue;
+    }
+    const workspace = attemptWorkspace(deps.settings.workspaceRoot, job.id, job.attempt);
+    const handle = await inputDirOf(job)
+      .then((inputDir) => deps.executor.adopt(runRequestFor(job, container, workspace, inputDir)))
+      .catch((error: unknown) => {
+        deps.log.warn({ err: error, jobId: job.id }, "could not adopt a run");
+        return null;
+      });
+    if (handle) {
+      kept.add(`${job.id}:${job.attempt}`);
+      deps.log.info(
+        { jobId: job.id, attempt: job.attempt },
+        "adopted a run that outlived its worker",
+      );
+      launch(job, handle);
+    } else lost.push(job);
+  }
+  if (lost.length > 0) {
+    await inTransaction(deps.pool, async (tx) => {
+      await failAttempts(
+        tx,
+        lost.map((job) => ({
+          jobId: job.id,
+          attempt: job.attempt,
+          code: "EXECUTOR_UNAVAILABLE",
+          message: "the worker restarted during the run",
+        })),
+        deps.settings.backoff,
+      );
+      await wakeScheduler(deps.boss, tx);
+    });
+  }
+  const removed = await deps.executor.sweep((jobId, attempt) => kept.has(`${jobId}:${attempt}`));
+  if (removed > 0) deps.log.info({ removed }, "removed runs nobody owns any more");
 }

@@ -1,18 +1,29 @@
-// Builds a job attempt's workspace (CONTRACT.md): input/ is the tenant's input folder,
-// output/ starts with the submitted predictions when there is no inference stage, logs/
-// receives container.log and run_info.json, meta.json holds the JobSpec. Each attempt gets
-// a fresh folder, so a retried job never reads a stale attempt's output.
+// A job attempt's workspace (docs/contract.md) on the worker's host, and what of it a run
+// may see. On the host: input/ links to the tenant's input folder (the scorer reads the
+// ground truth there), output/ starts with the submitted predictions when there is no
+// inference stage, logs/ receives container.log and run_info.json, meta.json holds the
+// JobSpec. The inference stage sees only its mounts: input/data read-only (the data a team
+// may read: never gt.*) and output/ to write. Each attempt gets a fresh folder, so a retried
+// job never reads a stale attempt's output.
 import { existsSync } from "node:fs";
-import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { JobRow } from "../domain/jobs/job-row.ts";
 import { formatCpu, formatMemory } from "../domain/jobs/resources.ts";
+import type { Mount, RunRequest } from "../executors/types.ts";
 
 export const attemptWorkspace = (root: string, jobId: string, attempt: number): string =>
   path.join(path.resolve(root), jobId, `attempt-${attempt}`);
 
 /** Files a submission may carry as its predictions when it has no inference stage. */
 const PREDICTION_FILES = ["pred.csv", "pred.json"];
+
+/** The inference stage of a job, as stored from its JobSpec. */
+export interface ContainerSpec {
+  image: string;
+  cmd: string[];
+  env?: Record<string, string>;
+}
 
 export async function prepareWorkspace(
   root: string,
@@ -25,9 +36,13 @@ export async function prepareWorkspace(
   if (existsSync(workspace)) await rm(workspace, { recursive: true, force: true });
   await mkdir(path.join(workspace, "output"), { recursive: true });
   await mkdir(path.join(workspace, "logs"), { recursive: true });
-  // A link, not a copy: inputs can be gigabytes. The Docker executor mounts it read-only.
+  // A link, not a copy: inputs can be gigabytes. Only the scorer, on this host, follows it.
   await symlink(inputDir, path.join(workspace, "input"), "dir");
-  if (!job.container) {
+  if (job.container) {
+    // The run's user is not the worker's: let it write its predictions (the folder is this
+    // attempt's alone, inside the worker's own workspace root).
+    await chmod(path.join(workspace, "output"), 0o777);
+  } else {
     for (const file of PREDICTION_FILES) {
       const source = path.join(inputDir, file);
       if (existsSync(source)) await symlink(source, path.join(workspace, "output", file));
@@ -40,7 +55,62 @@ export async function prepareWorkspace(
   return workspace;
 }
 
-/** The JobSpec as CONTRACT.md names it, from the stored row. */
+/** The mounts of a job's inference stage: the team's data read-only, its output folder. */
+export function runMounts(workspace: string, inputDir: string): Mount[] {
+  const mounts: Mount[] = [];
+  const data = path.join(inputDir, "data");
+  if (existsSync(data)) mounts.push({ source: data, target: "input/data", readOnly: true });
+  mounts.push({ source: path.join(workspace, "output"), target: "output", readOnly: false });
+  return mounts;
+}
+
+/** What an executor is asked to run for the job's attempt in `workspace`. */
+export function runRequestFor(
+  job: JobRow,
+  container: ContainerSpec,
+  workspace: string,
+  inputDir: string,
+): RunRequest {
+  return {
+    jobId: job.id,
+    attempt: job.attempt,
+    tenantId: job.tenantId,
+    image: container.image,
+    command: container.cmd,
+    env: container.env ?? {},
+    mounts: runMounts(workspace, inputDir),
+    logDir: path.join(workspace, "logs"),
+    scratchDir: path.join(workspace, "run"),
+    resources: { cpuMillis: job.cpuMillis, memoryMb: job.memoryMb, gpus: job.gpus },
+    timeLimitMs: job.timeLimitSec * 1000,
+  };
+}
+
+/**
+ * Removes every link a run left in its output folder, at any depth. The scorer reads
+ * output/ on the host, as the worker's user: a link there could point it at any file the
+ * worker can read (another tenant's ground truth, the host's secrets). Returns the removed
+ * paths, relative to output/.
+ */
+export async function removeOutputLinks(workspace: string): Promise<string[]> {
+  const removed: string[] = [];
+  const walk = async (dir: string, relative: string): Promise<void> => {
+    for (const entry of await readdir(dir)) {
+      const full = path.join(dir, entry);
+      const info = await lstat(full);
+      if (info.isSymbolicLink()) {
+        await unlink(full);
+        removed.push(path.join(relative, entry));
+      } else if (info.isDirectory()) {
+        await walk(full, path.join(relative, entry));
+      }
+    }
+  };
+  await walk(path.join(workspace, "output"), "");
+  return removed;
+}
+
+/** The JobSpec as docs/contract.md names it, from the stored row. */
 export function jobSpecOf(job: JobRow): Record<string, unknown> {
   return {
     jobId: job.clientJobId ?? job.id,

@@ -1,5 +1,5 @@
-// Connections page forwards and backwards to the same rows whether a page is read with plain
-// SQL (nodes want columns only) or through Prisma (nodes want relations).
+// Connections page forwards and backwards to the same rows, with or without relations in
+// their nodes, and a page's relations load together rather than row by row.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestApi, type TestApi } from "../helpers/api.ts";
 import { createTenant } from "../helpers/fixtures.ts";
@@ -72,19 +72,32 @@ describe("connection paging", () => {
     }
   });
 
-  it("loads a page and its relations in one query", async () => {
-    const pages = vi.spyOn(api.db.prisma.tenant, "findMany");
-    const singles = vi.spyOn(api.db.prisma.tenant, "findUniqueOrThrow");
-    try {
+  it("loads a page's relations together: the statements do not grow with the page", async () => {
+    const statements: string[] = [];
+    const query = api.db.pool.query.bind(api.db.pool);
+    const spy = vi.spyOn(api.db.pool, "query").mockImplementation(((
+      text: unknown,
+      ...rest: unknown[]
+    ) => {
+      statements.push(typeof text === "string" ? text : String((text as { text?: string }).text));
+      return (query as (...args: unknown[]) => unknown)(text, ...rest);
+    }) as never);
+    const readsFor = async (first: number) => {
+      statements.length = 0;
       const result = await api.gql<{ tenants: { edges: unknown[] } }>(
-        `{ tenants(first: 5) { edges { node { slug quota { gpus } } } } }`,
+        `{ tenants(first: ${first}) { edges { node { slug quota { gpus } } } } }`,
       );
-      expect(result.data?.tenants.edges).toHaveLength(5);
-      expect(pages).toHaveBeenCalledTimes(1);
-      expect(singles).not.toHaveBeenCalled();
+      expect(result.data?.tenants.edges).toHaveLength(first);
+      return statements.filter((text) => /"Tenant"|"Quota"/.test(text));
+    };
+    try {
+      const small = await readsFor(2);
+      const large = await readsFor(7);
+      // The page, then the relation loader's batch (the rows, then their quotas).
+      expect(large.length, large.join("\n---\n")).toBeLessThanOrEqual(3);
+      expect(large.length).toBe(small.length);
     } finally {
-      pages.mockRestore();
-      singles.mockRestore();
+      spy.mockRestore();
     }
   });
 

@@ -2,10 +2,11 @@
 // refunds follow the competition's counting rule, and refusals change nothing.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JobErrorCode } from "../../src/contract/error-codes.ts";
 import { inTransaction } from "../../src/db/sql.ts";
-import { nodesWithLoad } from "../../src/domain/executors/nodes.ts";
 import type { CancelRequest } from "../../src/domain/jobs/cancel.ts";
-import { transitionJob } from "../../src/domain/jobs/transitions.ts";
+import { moveJobs } from "../../src/domain/jobs/lifecycle.ts";
+import { nodesWithLoad } from "../../src/domain/nodes/nodes.ts";
 import type { JobState } from "../../src/generated/prisma/enums.ts";
 import { startTestApi, type TestApi } from "../helpers/api.ts";
 import { createKey, createTenant } from "../helpers/fixtures.ts";
@@ -16,7 +17,7 @@ let member: string;
 let viewer: string;
 
 beforeAll(async () => {
-  api = await startTestApi({ jobs: true });
+  api = await startTestApi();
   await createTenant(api, "team", { submissionsPerDay: 3 });
   member = (await createKey(api, "team", "MEMBER")).token;
   viewer = (await createKey(api, "team", "VIEWER")).token;
@@ -31,9 +32,9 @@ async function newJob(): Promise<string> {
 }
 
 /** Moves a job along the way the scheduler and a worker would. */
-async function force(id: string, from: JobState, to: JobState, errorCode?: string) {
+async function force(id: string, from: JobState, to: JobState, errorCode?: JobErrorCode) {
   await inTransaction(api.db.pool, (tx) =>
-    transitionJob(tx, { jobId: id, from: [from], to, errorCode }),
+    moveJobs(tx, [{ jobId: id, from: [from], to, errorCode }]),
   );
 }
 
@@ -102,7 +103,8 @@ describe("cancelJob", () => {
       state: "RUNNING",
       cancelRequested: true,
     });
-    expect(await heard).toEqual({ jobId: id, attempt: 0 });
+    // Admission made it attempt 1: the worker stops that attempt only.
+    expect(await heard).toEqual({ jobId: id, attempt: 1 });
   });
 
   it("refuses viewers, other tenants and unknown ids without changing anything", async () => {

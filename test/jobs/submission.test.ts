@@ -17,7 +17,7 @@ async function count(table: string, where = "true", values: unknown[] = []): Pro
 }
 
 beforeAll(async () => {
-  api = await startTestApi({ jobs: true });
+  api = await startTestApi();
   await createTenant(api, "alpha", { submissionsPerDay: 1000, maxQueuedJobs: 1000 });
   member = (await createKey(api, "alpha", "MEMBER")).token;
   makeInput(api, "alpha");

@@ -19,7 +19,7 @@ const keys = new Map<string, string>();
 
 beforeAll(async () => {
   // Leases long enough that a busy test machine never looks like a lost worker.
-  p = await startTestPipeline({ leaseMs: 15_000 });
+  p = await startTestPipeline({ config: { "scheduler.leaseSeconds": 15 } });
   for (const t of TENANTS) {
     await createTenant(p.api, t.slug, {
       ...t.quota,

@@ -47,7 +47,7 @@ async function submitSleep(seconds: number): Promise<string> {
       inputUri: "ok",
       container: {
         image: "local",
-        cmd: ["sh", "-c", `sleep ${seconds}; cp input/pred.csv output/pred.csv`],
+        cmd: ["sh", "-c", `sleep ${seconds}; cp input/data/pred.csv output/pred.csv`],
       },
     },
     key,

@@ -90,7 +90,7 @@ describe("executors", () => {
     for (const id of ids) await p.waitFor(id, ["SUCCEEDED"]);
     const { rows } = await p.api.db.pool.query<{ name: string }>(
       `SELECT DISTINCT n.name FROM "JobEvent" e JOIN "Job" j ON j.id = e."jobId"
-       JOIN "ExecutorNode" n ON e.message = 'placed on ' || n.id WHERE j.id = ANY($1::uuid[])`,
+       JOIN "ExecutorNode" n ON e.message = 'placed on ' || n.name WHERE j.id = ANY($1::uuid[])`,
       [ids],
     );
     expect(rows).toEqual([{ name: "node-b" }]);

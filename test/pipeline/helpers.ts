@@ -1,57 +1,30 @@
-// The whole job pipeline in one test process: API, scheduler and local-executor workers on
-// a cloned database with real pg-boss, with leases and ticks short enough for tests.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+// The whole job pipeline in one test process, each role started by the platform's own
+// wiring: an API with the scheduler, and local-executor workers (each its own platform, as
+// separate processes would be) sharing one cloned database and real pg-boss, with leases
+// and ticks short enough for tests.
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { schedulerSettingsOf } from "../../src/app/pipeline-settings.ts";
 import type { JobRow } from "../../src/domain/jobs/job-row.ts";
-import { createLocalExecutor } from "../../src/executors/local.ts";
 import type { ExecutorCapacity } from "../../src/executors/types.ts";
-import {
-  runPass,
-  type Scheduler,
-  type SchedulerSettings,
-  startScheduler,
-} from "../../src/scheduler/scheduler.ts";
-import { createScorerRegistry, type ScorerRegistry } from "../../src/scorers/index.ts";
-import { startWorker, type Worker, type WorkerSettings } from "../../src/worker/worker.ts";
+import { runPass, type SchedulerSettings } from "../../src/scheduler/scheduler.ts";
+import type { Worker } from "../../src/worker/worker.ts";
 import { startTestApi, type TestApi } from "../helpers/api.ts";
+import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
 
 export const LEASE_MS = 2000;
 
-export const schedulerSettings = (over: Partial<SchedulerSettings> = {}): SchedulerSettings => ({
-  rules: {
-    defaultBackend: "LOCAL",
-    kubernetesCpuMillisAbove: 64_000,
-    kubernetesMemoryMbAbove: 262_144,
-  },
-  reaper: {
-    backoff: { baseMs: 100, maxMs: 1000 },
-    breaker: { failures: 3, openSeconds: 2 },
-    batch: 500,
-  },
-  passLimit: 500,
-  dispatchTimeoutMs: LEASE_MS,
-  tickMs: 100,
-  ...over,
-});
-
-/** Silent unless DEBUG_PIPELINE is set: then each role's log lines go to stderr. */
-const debugLog =
-  (role: string) =>
-  (message: string, fields: Record<string, unknown>): void => {
-    if (!process.env.DEBUG_PIPELINE) return;
-    const text = JSON.stringify(fields, (_k, v: unknown) => (v instanceof Error ? v.message : v));
-    console.error(role, message, text);
-  };
-
 export interface TestPipeline {
   api: TestApi;
-  scorers: ScorerRegistry;
   workspaceRoot: string;
-  scheduler: Scheduler | null;
   workers: Worker[];
-  workerSettings(name: string): WorkerSettings;
-  addWorker(name: string, capacity?: Partial<ExecutorCapacity>): Promise<Worker>;
+  /** Starts a worker process-equivalent (its own platform) running one local node. */
+  addWorker(
+    name: string,
+    capacity?: Partial<ExecutorCapacity>,
+    config?: Record<string, unknown>,
+  ): Promise<Worker>;
+  stopWorker(worker: Worker): Promise<void>;
   /** Writes a tenant's input folder: gt.csv and pred.csv (or the given files). */
   input(tenant: string, name: string, files?: Record<string, string>): string;
   job(id: string): Promise<JobRow>;
@@ -61,69 +34,57 @@ export interface TestPipeline {
 
 export const GT = "id,label\n1,a\n2,b\n3,a\n4,b\n";
 export const PRED = "id,label\n1,a\n2,b\n3,b\n4,b\n";
+/** Inputs of a job: ground truth, submitted predictions, and data an inference stage reads. */
+const INPUT = { "gt.csv": GT, "pred.csv": PRED, "data/pred.csv": PRED };
 
 export async function startTestPipeline(
-  options: { scheduler?: boolean; settings?: Partial<SchedulerSettings>; leaseMs?: number } = {},
+  options: { scheduler?: boolean; config?: Record<string, unknown> } = {},
 ): Promise<TestPipeline> {
-  // Workers, scheduler and API share one pool here; too small a pool would starve leases.
-  const api = await startTestApi({ jobs: true, poolSize: 20 });
-  const leaseMs = options.leaseMs ?? LEASE_MS;
-  const boss = api.boss;
-  if (!boss) throw new Error("pg-boss did not start");
-  const scorers = await createScorerRegistry({ watch: false });
-  const workspaceRoot = mkdtempSync(path.join(os.tmpdir(), "autoscorer-ws-"));
-  const settings = schedulerSettings({ dispatchTimeoutMs: leaseMs, ...options.settings });
-  const scheduler =
-    options.scheduler === false
-      ? null
-      : await startScheduler({
-          pool: api.db.pool,
-          boss,
-          events: api.events,
-          settings,
-          log: debugLog("scheduler"),
-        });
-  const workers: Worker[] = [];
-
-  const workerSettings = (name: string): WorkerSettings => ({
-    name,
-    leaseMs,
-    heartbeatMs: Math.min(500, leaseMs / 3),
-    workspaceRoot,
-    inputRoot: api.inputRoot,
-    backoff: settings.reaper.backoff,
-    breaker: settings.reaper.breaker,
-    batchSize: 50,
-    shutdownGraceMs: 0,
-    workspaceRetentionMs: 24 * 3_600_000,
+  const api = await startTestApi({
+    scheduler: options.scheduler ?? true,
+    config: { "database.poolSize": 20, ...options.config },
   });
+  const workspaceRoot = path.join(api.platform.workspaceRoot);
+  const workerPlatforms = new Map<Worker, TestPlatform>();
 
   const pipeline: TestPipeline = {
     api,
-    scorers,
     workspaceRoot,
-    scheduler,
-    workers,
-    workerSettings,
-    async addWorker(name, capacity = {}) {
-      const worker = await startWorker({
-        pool: api.db.pool,
-        boss,
-        events: api.events,
-        executor: createLocalExecutor({
-          capacity: { cpuMillis: 4000, memoryMb: 8192, gpus: 0, maxJobs: 4, ...capacity },
-        }),
-        scorers,
-        settings: workerSettings(name),
-        log: debugLog(name),
+    workers: [],
+    async addWorker(name, capacity = {}, config = {}) {
+      const started = await startTestPlatform({
+        roles: { api: false, scheduler: false, worker: true },
+        database: api.testDb,
+        inputRoot: api.inputRoot,
+        workspaceRoot,
+        config: {
+          "worker.name": name,
+          "worker.maxJobs": capacity.maxJobs ?? 4,
+          "worker.cpuMillis": capacity.cpuMillis ?? 4000,
+          "worker.memoryMb": capacity.memoryMb ?? 8192,
+          "worker.gpus": capacity.gpus ?? 0,
+          "database.poolSize": 5,
+          ...options.config,
+          ...config,
+        },
       });
-      workers.push(worker);
+      const worker = started.platform.workers[0] as Worker;
+      workerPlatforms.set(worker, started);
+      pipeline.workers.push(worker);
       return worker;
     },
-    input(tenant, name, files = { "gt.csv": GT, "pred.csv": PRED }) {
+    async stopWorker(worker) {
+      await workerPlatforms.get(worker)?.stop();
+      workerPlatforms.delete(worker);
+      pipeline.workers.splice(pipeline.workers.indexOf(worker), 1);
+    },
+    input(tenant, name, files = INPUT) {
       const dir = path.join(api.inputRoot, tenant, name);
       mkdirSync(dir, { recursive: true });
-      for (const [file, text] of Object.entries(files)) writeFileSync(path.join(dir, file), text);
+      for (const [file, text] of Object.entries(files)) {
+        mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        writeFileSync(path.join(dir, file), text);
+      }
       return name;
     },
     async job(id) {
@@ -145,11 +106,8 @@ export async function startTestPipeline(
       }
     },
     async close() {
-      for (const worker of workers) await worker.stop();
-      await scheduler?.stop();
-      await scorers.close();
+      for (const worker of [...pipeline.workers]) await pipeline.stopWorker(worker);
       await api.close();
-      rmSync(workspaceRoot, { recursive: true, force: true });
     },
   };
   return pipeline;
@@ -159,6 +117,6 @@ export async function startTestPipeline(
 export const passOnce = (p: TestPipeline, over: Partial<SchedulerSettings> = {}) =>
   runPass({
     pool: p.api.db.pool,
-    boss: p.api.boss as NonNullable<TestApi["boss"]>,
-    settings: schedulerSettings(over),
+    boss: p.api.boss,
+    settings: { ...schedulerSettingsOf(p.api.platform.config), ...over },
   });

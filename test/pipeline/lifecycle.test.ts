@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { heartbeatNode, nodesWithLoad, registerNode } from "../../src/domain/executors/nodes.ts";
+import { heartbeatNode, nodesWithLoad, registerNode } from "../../src/domain/nodes/nodes.ts";
 import { createKey, createTenant } from "../helpers/fixtures.ts";
 import { jobAction, type Outcome, submit } from "../jobs/helpers.ts";
 import { startTestPipeline, type TestPipeline } from "./helpers.ts";
@@ -178,7 +178,7 @@ describe("jobs that cannot run as things stand", () => {
     const blocker = await submitJob({
       inputUri: "ok",
       resources: { cpu: "1" },
-      container: { image: "local", cmd: ["sh", "-c", "sleep 2; cp input/pred.csv output/"] },
+      container: { image: "local", cmd: ["sh", "-c", "sleep 2; cp input/data/pred.csv output/"] },
     });
     await p.waitFor(blocker, ["RUNNING"]);
     const big = await submitJob({ inputUri: "ok", resources: { cpu: "4" } });
@@ -201,16 +201,20 @@ describe("jobs that cannot run as things stand", () => {
 describe("platform failures", () => {
   it("retries with growing backoff, opens the node's breaker, and ends EXECUTOR_UNAVAILABLE", async () => {
     // A node that heartbeats but never takes its work: every dispatch times out.
-    await p.workers[0]?.stop();
-    p.workers.length = 0;
+    for (const worker of [...p.workers]) await p.stopWorker(worker);
     const phantom = await registerNode(p.api.db.pool, {
       name: "phantom",
       kind: "LOCAL",
       capacity: { cpuMillis: 4000, memoryMb: 8192, gpus: 0, maxJobs: 4 },
+      healthy: true,
       aliveForMs: 1500,
     });
     await p.api.boss?.createQueue(`executor-${phantom.id}`);
-    const beat = setInterval(() => void heartbeatNode(p.api.db.pool, phantom.id, true, 1500), 200);
+    const beat = setInterval(
+      () =>
+        void heartbeatNode(p.api.db.pool, phantom.id, { healthy: true, capacity: phantom }, 1500),
+      200,
+    );
     try {
       const id = await submitJob({ inputUri: "ok" });
       const job = await p.waitFor(id, ["FAILED", "SUCCEEDED"], 20_000);
@@ -242,18 +246,18 @@ describe("platform failures", () => {
     const id = await submitJob({
       inputUri: "ok",
       executor: "LOCAL",
-      container: { image: "local", cmd: ["sh", "-c", "sleep 2; cp input/pred.csv output/"] },
+      container: { image: "local", cmd: ["sh", "-c", "sleep 2; cp input/data/pred.csv output/"] },
     });
     await p.waitFor(id, ["RUNNING"]);
-    await leaving.stop();
-    p.workers.splice(p.workers.indexOf(leaving), 1);
+    await p.stopWorker(leaving);
     const handedBack = await p.job(id);
     expect(handedBack).toMatchObject({ errorCode: "EXECUTOR_UNAVAILABLE", attempt: 1 });
     expect(["PENDING", "QUEUED"]).toContain(handedBack.state);
-    await p.addWorker("node-t");
+    const next = await p.addWorker("node-t");
     expect(await p.waitFor(id, ["SUCCEEDED", "FAILED"])).toMatchObject({
       state: "SUCCEEDED",
       attempt: 2,
     });
+    await p.stopWorker(next);
   });
 });

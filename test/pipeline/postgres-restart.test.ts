@@ -89,6 +89,8 @@ describe("a Postgres restart during a run", () => {
     mkdirSync(path.join(inputDir, "team", "ok"), { recursive: true });
     writeFileSync(path.join(inputDir, "team", "ok", "gt.csv"), "id,label\n1,a\n2,b\n");
     writeFileSync(path.join(inputDir, "team", "ok", "pred.csv"), "id,label\n1,a\n2,b\n");
+    mkdirSync(path.join(inputDir, "team", "ok", "data"));
+    writeFileSync(path.join(inputDir, "team", "ok", "data", "pred.csv"), "id,label\n1,a\n2,b\n");
 
     const url = await startPlatform({
       DATABASE_URL: databaseUrl,
@@ -120,7 +122,10 @@ describe("a Postgres restart during a run", () => {
             taskType: "classification",
             scorer: "classification_f1",
             inputUri: "ok",
-            container: { image: "local", cmd: ["sh", "-c", "sleep 3; cp input/pred.csv output/"] },
+            container: {
+              image: "local",
+              cmd: ["sh", "-c", "sleep 3; cp input/data/pred.csv output/"],
+            },
           },
         },
       );

@@ -47,7 +47,7 @@ describe("two schedulers", () => {
       left: (await createKey(p.api, "left", "MEMBER")).token,
       right: (await createKey(p.api, "right", "MEMBER")).token,
     };
-    const run = { image: "local", cmd: ["sh", "-c", "sleep 0.1; cp input/pred.csv output/"] };
+    const run = { image: "local", cmd: ["sh", "-c", "sleep 0.1; cp input/data/pred.csv output/"] };
     await Promise.all(
       Array.from({ length: JOBS }, (_, i) =>
         p.api.gql(

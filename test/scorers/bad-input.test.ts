@@ -1,4 +1,4 @@
-// Every scoring error code from CONTRACT.md, produced by a concrete bad workspace, with
+// Every scoring error code from docs/contract.md, produced by a concrete bad workspace, with
 // file and row numbers in the details; and every defect of a file reported at once.
 import { writeFileSync } from "node:fs";
 import path from "node:path";

@@ -1,19 +1,11 @@
 // The `scorers` query and the audited, admin-only `reloadScorers` mutation, through the
 // whole server on its own database with a real registry and plugin folder.
 import { writeFileSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { connectDatabase, type Database } from "../../src/db/database.ts";
-import { createSubscriber, type Subscriber } from "../../src/db/pubsub.ts";
-import { ensureBootstrapAdmin } from "../../src/domain/bootstrap.ts";
-import { createScorerRegistry, type ScorerRegistry } from "../../src/scorers/index.ts";
-import { createAuthenticator } from "../../src/server/auth.ts";
-import { createContextFactory, createGraphQLServer } from "../../src/server/graphql.ts";
-import { createHttpServer } from "../../src/server/http.ts";
-import { createRateLimiter } from "../../src/server/rate-limit.ts";
-import { ADMIN_KEY, type GraphQLResponse, type TestApi } from "../helpers/api.ts";
-import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
+import type { Database } from "../../src/db/database.ts";
+import type { ScorerRegistry } from "../../src/scorers/index.ts";
+import { startTestApi, type TestApi } from "../helpers/api.ts";
 import { createKey, createTenant } from "../helpers/fixtures.ts";
 import { tempDir } from "./helpers.ts";
 
@@ -33,65 +25,25 @@ export function score() { return { metrics: { rows: 1 } }; }
 `;
 
 describe("scorers API", () => {
-  let testDb: TestDatabase;
+  let api: TestApi;
   let db: Database;
-  let events: Subscriber;
   let registry: ScorerRegistry;
-  let close: () => Promise<void>;
-  let api: Pick<TestApi, "gql">;
   let pluginDir: string;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    db = connectDatabase(testDb.url, { poolSize: 3 });
-    events = createSubscriber(testDb.url);
-    await events.ready();
-    await ensureBootstrapAdmin(db, ADMIN_KEY);
     pluginDir = tempDir();
     writeFileSync(path.join(pluginDir, "rows.mjs"), plugin("1.0.0"));
-    registry = await createScorerRegistry({ pluginDir, timeLimitMs: 5000, memoryMb: 64 });
-    const deps = {
-      db,
-      events,
-      auth: createAuthenticator(db, events, () => {}),
-      rateLimiter: createRateLimiter(0),
-      scorers: registry,
-      log: () => {},
-      graphiql: false,
-      maxQueryDepth: 12,
-    };
-    const http = createHttpServer({
-      db,
-      yoga: createGraphQLServer(deps),
-      contextFor: createContextFactory(deps),
-      maxBodyBytes: 1_048_576,
-    });
-    await new Promise<void>((resolve) => http.server.listen(0, "127.0.0.1", resolve));
-    const url = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
-    api = {
-      async gql(query, variables = {}, key = ADMIN_KEY) {
-        const response = await fetch(`${url}/graphql`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            ...(key ? { authorization: `Bearer ${key}` } : {}),
-          },
-          body: JSON.stringify({ query, variables }),
-        });
-        const body = (await response.json()) as Omit<GraphQLResponse, "status">;
-        return { status: response.status, ...body } as GraphQLResponse<never>;
+    api = await startTestApi({
+      config: {
+        "scorers.pluginDir": pluginDir,
+        "scorers.timeLimitMs": 5000,
+        "scorers.memoryLimitMb": 64,
       },
-    };
-    close = async () => {
-      deps.auth.close();
-      registry.close();
-      await http.close();
-      await events.close();
-      await db.close();
-      await testDb.drop();
-    };
+    });
+    db = api.db;
+    registry = api.platform.platform.scorers;
   });
-  afterAll(() => close());
+  afterAll(() => api.close());
 
   const SCORERS = `{ scorers { name version kind description paramsSchema } }`;
   const RELOAD = `mutation { reloadScorers { __typename
@@ -99,8 +51,8 @@ describe("scorers API", () => {
       ... on Error { code message } } }`;
 
   it("lists built-ins and plugins to any authenticated caller, and nothing to anonymous ones", async () => {
-    await createTenant(api as TestApi, "alpha");
-    const member = await createKey(api as TestApi, "alpha", "MEMBER");
+    await createTenant(api, "alpha");
+    const member = await createKey(api, "alpha", "MEMBER");
     const result = await api.gql<{ scorers: ScorerRow[] }>(SCORERS, {}, member.token);
     expect(result.errors).toBeUndefined();
     const byName = new Map(result.data?.scorers.map((s) => [s.name, s]));
@@ -133,7 +85,7 @@ describe("scorers API", () => {
     const auditsBefore = await db.prisma.auditLog.count({ where: { action: "scorers.reload" } });
 
     for (const role of ["MEMBER", "OWNER"] as const) {
-      const key = await createKey(api as TestApi, "alpha", role);
+      const key = await createKey(api, "alpha", role);
       const refused = await api.gql(RELOAD, {}, key.token);
       expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
     }

@@ -1,4 +1,4 @@
-// Workspaces for scorer tests: temporary folders in the CONTRACT layout, made from the
+// Workspaces for scorer tests: temporary folders in the contract layout (docs/contract.md), made from the
 // golden fixtures or from inline file contents.
 import {
   cpSync,

@@ -1,5 +1,5 @@
 // Properties of scoring over generated workspaces: row order never matters, and a damaged
-// file ends in a ScoringError with a CONTRACT code or a finite score, never anything else.
+// file ends in a ScoringError with a code from docs/contract.md or a finite score, never anything else.
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
@@ -193,7 +193,7 @@ describe("scoring properties", () => {
     );
   });
 
-  it("turns any damaged CSV into a CONTRACT error or a finite score", async () => {
+  it("turns any damaged CSV into a contract error code or a finite score", async () => {
     await fc.assert(
       fc.asyncProperty(tabularCase, mutation, fc.boolean(), async (c, m, damageTruth) => {
         const gt = csv(c.header, c.gt);
@@ -212,7 +212,7 @@ describe("scoring properties", () => {
     );
   });
 
-  it("turns any damaged COCO file into a CONTRACT error or a finite score", async () => {
+  it("turns any damaged COCO file into a contract error code or a finite score", async () => {
     const gt = JSON.stringify({
       images: [{ id: 1 }, { id: 2 }],
       categories: [

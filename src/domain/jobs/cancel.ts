@@ -3,13 +3,13 @@
 // stops the run and records CANCELLED within seconds. Finished jobs cannot be cancelled.
 import { publish } from "../../db/pubsub.ts";
 import { inTransaction, type Sql } from "../../db/sql.ts";
-import { recordAuditSql } from "../audit.ts";
+import { recordAuditSql } from "../audit/record.ts";
 import type { DomainContext } from "../context.ts";
 import { InvalidStateError } from "../errors.ts";
-import { requireTenantRole } from "../principal.ts";
+import { requireAuthenticated, requireTenantRole } from "../principal.ts";
 import type { JobRow } from "./job-row.ts";
+import { moveJobs } from "./lifecycle.ts";
 import { getJob } from "./queries.ts";
-import { transitionJob } from "./transitions.ts";
 
 /** Topic a worker listens on to stop a running job (key: job id). */
 export const CANCEL_TOPIC = "job-cancel";
@@ -20,8 +20,9 @@ export interface CancelRequest {
 }
 
 export async function cancelJob(ctx: DomainContext, id: string): Promise<JobRow> {
+  const actor = requireAuthenticated(ctx.actor);
   const visible = await getJob(ctx, id);
-  requireTenantRole(ctx.actor as NonNullable<typeof ctx.actor>, visible.tenantId, "MEMBER");
+  requireTenantRole(actor, visible.tenantId, "MEMBER");
   return inTransaction(ctx.db.pool, async (tx) => {
     const before = await lockJob(tx, id);
     const after = await cancelInState(tx, before);
@@ -44,16 +45,19 @@ async function lockJob(tx: Sql, id: string): Promise<JobRow> {
 
 async function cancelInState(tx: Sql, job: JobRow): Promise<JobRow> {
   if (job.state === "PENDING" || job.state === "QUEUED") {
-    const cancelled = await transitionJob(tx, {
-      jobId: job.id,
-      from: [job.state],
-      to: "CANCELLED",
-      errorCode: "CANCELLED",
-      message: "cancelled by request",
-    });
+    const [cancelled] = await moveJobs(tx, [
+      {
+        jobId: job.id,
+        from: [job.state],
+        to: "CANCELLED",
+        errorCode: "CANCELLED",
+        message: "cancelled by request",
+      },
+    ]);
     return cancelled as JobRow; // the row lock above keeps the state we just read
   }
   if (job.state === "RUNNING") {
+    // Not a state change: the worker owns the run and records how it ended.
     const { rows } = await tx.query<JobRow>(
       `UPDATE "Job" SET "cancelRequested" = true WHERE id = $1 RETURNING *`,
       [job.id],

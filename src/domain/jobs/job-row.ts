@@ -75,12 +75,3 @@ const JOB_COLUMNS: ReadonlyArray<keyof JobRow> = [
   "leaseExpiresAt",
   "chargedOn",
 ];
-
-export const TERMINAL_STATES: readonly JobState[] = [
-  "SUCCEEDED",
-  "FAILED",
-  "TIMED_OUT",
-  "CANCELLED",
-];
-
-export const isTerminal = (state: JobState): boolean => TERMINAL_STATES.includes(state);

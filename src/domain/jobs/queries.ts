@@ -1,5 +1,7 @@
 // Reading jobs. A caller sees its own tenant's jobs only (admins see all); another
 // tenant's job id answers exactly like an id that does not exist.
+
+import type { KeysetPage } from "../../db/keyset-page.ts";
 import type { Job, Prisma } from "../../generated/prisma/client.ts";
 import type { JobState } from "../../generated/prisma/enums.ts";
 import type { DomainContext } from "../context.ts";
@@ -16,11 +18,6 @@ export interface JobFilter {
   submittedBefore?: Date | null;
 }
 
-export type JobPage = Pick<
-  Prisma.JobFindManyArgs,
-  "take" | "skip" | "cursor" | "include" | "select"
->;
-
 export async function getJob(ctx: DomainContext, id: string): Promise<Job> {
   const actor = requireAuthenticated(ctx.actor);
   const job = UUID.test(id) ? await ctx.db.prisma.job.findUnique({ where: { id } }) : null;
@@ -28,11 +25,14 @@ export async function getJob(ctx: DomainContext, id: string): Promise<Job> {
   return job;
 }
 
-/** Newest first (job ids are UUIDv7, so id order is submission order). */
+/**
+ * Newest first (job ids are UUIDv7, so id order is submission order); a backward page
+ * nearest-first (see KeysetPage).
+ */
 export async function listJobs(
   ctx: DomainContext,
   filter: JobFilter,
-  page: JobPage,
+  page: KeysetPage<string>,
 ): Promise<Job[]> {
   const actor = requireAuthenticated(ctx.actor);
   const where: Prisma.JobWhereInput = {};
@@ -53,5 +53,11 @@ export async function listJobs(
       ...(filter.submittedBefore ? { lt: filter.submittedBefore } : {}),
     };
   }
-  return ctx.db.prisma.job.findMany({ ...page, where, orderBy: { id: "desc" } });
+  // Newest first: "after" a cursor means older, "before" it newer.
+  where.id = { lt: page.after, gt: page.before };
+  return ctx.db.prisma.job.findMany({
+    where,
+    orderBy: { id: page.inverted ? "asc" : "desc" },
+    take: page.limit,
+  });
 }

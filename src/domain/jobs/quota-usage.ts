@@ -4,8 +4,10 @@ import type { JobState } from "../../generated/prisma/enums.ts";
 import { type DomainContext, nowOf } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
 import { canSeeTenant, requireAuthenticated } from "../principal.ts";
-import { DEFAULT_COUNTED_STATES, dailyResetAt, readCounts } from "./submission-counters.ts";
+import { DEFAULT_COUNTED_STATES, PLACED_STATES, sqlStates } from "./lifecycle.ts";
+import { dailyResetAt, readCounts } from "./submission-counters.ts";
 import { submissionPhase } from "./submission-target.ts";
+import { countWaiting } from "./waiting-line.ts";
 
 export interface PhaseUsage {
   competition: string;
@@ -79,7 +81,7 @@ export async function quotaUsage(
             coalesce(sum(j."memoryMb"), 0)::int AS "memoryMbInUse",
             coalesce(sum(j.gpus), 0)::int AS "gpusInUse"
      FROM "Tenant" t JOIN "Quota" q ON q."tenantId" = t.id
-     LEFT JOIN "Job" j ON j."tenantId" = t.id AND j.state IN ('QUEUED', 'RUNNING')
+     LEFT JOIN "Job" j ON j."tenantId" = t.id AND j.state IN ${sqlStates(PLACED_STATES)}
      WHERE ${byId ? "t.id::text" : "t.slug"} = $1
      GROUP BY t.id, q."tenantId"`,
     [byId ? (actor.tenantId ?? "") : tenantSlug],
@@ -90,7 +92,10 @@ export async function quotaUsage(
   const phase = competition
     ? await submissionPhase(pool, competition.slug, competition.phase, now, false)
     : null;
-  const counts = await readCounts(pool, { tenantId: row.id, phaseId: phase?.phaseId ?? null }, now);
+  const [counts, waiting] = await Promise.all([
+    readCounts(pool, { tenantId: row.id, phaseId: phase?.phaseId ?? null }, now),
+    countWaiting(pool, row.id),
+  ]);
   const resetsAt = dailyResetAt(now);
   return {
     tenant: row.slug,
@@ -98,7 +103,7 @@ export async function quotaUsage(
     submissionsToday: counts.tenantToday,
     remainingToday: Math.max(row.submissionsPerDay - counts.tenantToday, 0),
     resetsAt,
-    waitingJobs: counts.waiting,
+    waitingJobs: waiting,
     maxQueuedJobs: row.maxQueuedJobs,
     runningJobs: row.runningJobs,
     maxConcurrentJobs: row.maxConcurrentJobs,

@@ -2,29 +2,34 @@
 // counted: it must fit today's limits and the waiting-jobs quota, and gets a fresh budget
 // of automatic attempts.
 import { inTransaction } from "../../db/sql.ts";
-import { recordAuditSql } from "../audit.ts";
+import { recordAuditSql } from "../audit/record.ts";
 import { type DomainContext, nowOf } from "../context.ts";
 import { InvalidStateError, TenantSuspendedError } from "../errors.ts";
-import { requireTenantRole } from "../principal.ts";
+import { requireAuthenticated, requireTenantRole } from "../principal.ts";
 import type { JobRow } from "./job-row.ts";
+import { LIFECYCLE, moveJobs, TERMINAL_STATES } from "./lifecycle.ts";
 import { getJob } from "./queries.ts";
-import { wakeScheduler } from "./queues.ts";
-import {
-  chargeSubmission,
-  countWaiting,
-  ensureWaitingWithin,
-  lockWaitingLines,
-  utcDay,
-} from "./submission-counters.ts";
-import { jobSettings } from "./submit.ts";
-import { transitionJob } from "./transitions.ts";
+import { type Boss, wakeScheduler } from "./queues.ts";
+import { chargeSubmission, utcDay } from "./submission-counters.ts";
+import { countWaiting, ensureWaitingWithin, lockWaitingLines } from "./waiting-line.ts";
 
-const RETRYABLE = ["FAILED", "TIMED_OUT", "CANCELLED"] as const;
+/** What a retry needs beyond the database: the scheduler's wake-up and the attempt budget. */
+export interface RetrySettings {
+  boss: Boss;
+  maxAttempts: number;
+}
 
-export async function retryJob(ctx: DomainContext, id: string): Promise<JobRow> {
-  const settings = jobSettings(ctx);
+/** The ended states a job may be retried from (all but success, which has nothing to redo). */
+const RETRYABLE = TERMINAL_STATES.filter((state) => LIFECYCLE.PENDING.from.includes(state));
+
+export async function retryJob(
+  ctx: DomainContext,
+  settings: RetrySettings,
+  id: string,
+): Promise<JobRow> {
+  const actor = requireAuthenticated(ctx.actor);
   const visible = await getJob(ctx, id);
-  requireTenantRole(ctx.actor as NonNullable<typeof ctx.actor>, visible.tenantId, "MEMBER");
+  requireTenantRole(actor, visible.tenantId, "MEMBER");
   const now = nowOf(ctx);
   return inTransaction(ctx.db.pool, async (tx) => {
     const {
@@ -44,17 +49,16 @@ export async function retryJob(ctx: DomainContext, id: string): Promise<JobRow> 
     );
     if (!limits) throw new InvalidStateError("job has no tenant quota");
     if (limits.status === "SUSPENDED") throw new TenantSuspendedError(limits.slug);
-    const job = await transitionJob(tx, {
-      jobId: id,
-      from: RETRYABLE,
-      to: "PENDING",
-      message: "retried by request",
-      set: {
+    const [job] = await moveJobs(tx, [
+      {
+        jobId: id,
+        from: RETRYABLE,
+        to: "PENDING",
+        message: "retried by request",
         notBefore: null,
-        cancelRequested: false,
         maxAttempts: visible.attempt + settings.maxAttempts,
       },
-    });
+    ]);
     if (!job) {
       throw new InvalidStateError(`only ${RETRYABLE.join(", ")} jobs can be retried`, {
         state: visible.state,

@@ -1,4 +1,4 @@
-// The JobSpec of CONTRACT.md: what a caller may submit, checked field by field so every
+// The JobSpec of docs/contract.md: what a caller may submit, checked field by field so every
 // mistake comes back at once as VALIDATION_FAILED with the offending field's path.
 import { z } from "zod";
 import { parseInput } from "../validation.ts";

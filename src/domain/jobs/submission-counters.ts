@@ -3,28 +3,16 @@
 // above its limit aborts that transaction. The row lock serialises only submissions that
 // share a counter, so 100 simultaneous submits against a limit of 5 accept exactly 5.
 //
-// The tenant's waiting jobs (PENDING, bounded by maxQueuedJobs) are counted, not kept: a
-// counter there would be written by every admission pass as well as every submission, and
-// the two would queue behind each other's row locks (it halved end-to-end throughput).
-// Jobs only join the line through a submission or a retry, which take the tenant's
-// waiting-line lock and count after it; admission only shortens the line and takes nothing.
+// The other submission limit, the tenant's waiting jobs, is counted from the jobs
+// themselves (waiting-line.ts).
 //
 // Which job states count is each competition's rule (`countedStates`); jobs outside a
-// competition count in every state but CANCELLED. A job that moves to a state that does
-// not count is refunded (see transitions.ts), and charged again if it is retried.
+// competition count in the states lifecycle.ts marks counted (all but CANCELLED). A job
+// that moves to a state that does not count is refunded (lifecycle.ts), and charged again
+// if it is retried.
 
 import type { Sql } from "../../db/sql.ts";
-import type { JobState } from "../../generated/prisma/enums.ts";
-import { DailyLimitReachedError, QuotaExceededError } from "../errors.ts";
-
-export const DEFAULT_COUNTED_STATES: readonly JobState[] = [
-  "PENDING",
-  "QUEUED",
-  "RUNNING",
-  "SUCCEEDED",
-  "FAILED",
-  "TIMED_OUT",
-];
+import { DailyLimitReachedError } from "../errors.ts";
 
 /** Total (not daily) limits live on this fixed day. */
 const TOTAL_DAY = "1970-01-01";
@@ -130,67 +118,29 @@ export function limitReached(counter: Counter, at: Date): DailyLimitReachedError
   return new DailyLimitReachedError(counter.limit ?? 0, resetsAt, counter.label);
 }
 
-/**
- * The tenant's jobs waiting for admission (PENDING; a QUEUED job already holds its share of
- * the concurrency quota), with the tenant id in parameter `param`.
- */
-export const waitingCount = (param: string) =>
-  `SELECT count(*)::int AS count FROM "Job" WHERE "tenantId" = ${param}::uuid AND state = 'PENDING'`;
-
-/**
- * Takes the tenants' waiting-line locks until the transaction ends, in one global order so
- * two callers never deadlock. Whoever adds a job to a tenant's line (submission, retry)
- * holds its lock while counting the line, so two of them never both see the last free
- * place; the count must come in a later statement than the lock, so that its snapshot
- * includes everything committed before the lock was granted.
- */
-export async function lockWaitingLines(tx: Sql, tenantIds: readonly string[]): Promise<void> {
-  await tx.query(waitingLinesLock(tenantIds));
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/**
- * The statement that takes the waiting-line locks of `tenantIds`, with the ids written in
- * as literals (checked to be UUIDs), so that it can travel with BEGIN (inTransaction's
- * `beginWith`) and cost no round trip of its own.
- */
-export function waitingLinesLock(tenantIds: readonly string[]): string {
-  const ids = [...new Set(tenantIds)].sort();
-  for (const id of ids) if (!UUID.test(id)) throw new Error(`not a tenant id: ${id}`);
-  return `SELECT pg_advisory_xact_lock(hashtextextended('waiting-line:' || id, 0))
-            FROM unnest('{${ids.join(",")}}'::text[]) WITH ORDINALITY AS k(id, n) ORDER BY n`;
-}
-
-/** The tenant's waiting jobs, for a caller holding its waiting-line lock or only reporting. */
-export async function countWaiting(sql: Sql, tenantId: string): Promise<number> {
-  const { rows } = await sql.query<{ count: number }>(waitingCount("$1"), [tenantId]);
-  return rows[0]?.count ?? 0;
-}
-
-/** Gives back the submission a job was charged on `chargedOn`. */
-export async function refundSubmission(
+/** Gives back the submissions of jobs charged on their `chargedOn` day, in one statement. */
+export async function refundSubmissions(
   tx: Sql,
-  target: ChargeTarget,
-  chargedOn: Date,
+  jobs: ReadonlyArray<ChargeTarget & { chargedOn: Date | null }>,
 ): Promise<void> {
-  const counters = countersFor(target, utcDay(chargedOn));
-  await tx.query(
-    `UPDATE "SubmissionCounter" AS c SET count = GREATEST(c.count - 1, 0)
-     FROM unnest($1::text[], $2::date[]) AS r(scope, day)
-     WHERE c.scope = r.scope AND c.day = r.day`,
-    [counters.map((c) => c.scope), counters.map((c) => c.day)],
-  );
-}
-
-/** Throws QUOTA_EXCEEDED when `waiting` (after adding a job) is above maxQueuedJobs. */
-export function ensureWaitingWithin(waiting: number, maxQueuedJobs: number): void {
-  if (waiting > maxQueuedJobs) {
-    throw new QuotaExceededError(
-      `this tenant already has ${maxQueuedJobs} jobs waiting (maxQueuedJobs)`,
-      { limit: "maxQueuedJobs", value: maxQueuedJobs },
-    );
+  const totals = new Map<string, { scope: string; day: string; n: number }>();
+  for (const job of jobs) {
+    if (!job.chargedOn) continue;
+    for (const counter of countersFor(job, utcDay(job.chargedOn))) {
+      const key = `${counter.scope}\u0000${counter.day}`;
+      const entry = totals.get(key) ?? { scope: counter.scope, day: counter.day, n: 0 };
+      entry.n += 1;
+      totals.set(key, entry);
+    }
   }
+  if (totals.size === 0) return;
+  const rows = [...totals.values()];
+  await tx.query(
+    `UPDATE "SubmissionCounter" AS c SET count = GREATEST(c.count - r.n, 0)
+     FROM unnest($1::text[], $2::date[], $3::int[]) AS r(scope, day, n)
+     WHERE c.scope = r.scope AND c.day = r.day`,
+    [rows.map((r) => r.scope), rows.map((r) => r.day), rows.map((r) => r.n)],
+  );
 }
 
 /** Current counts for the scopes of `target` on `at`'s day (0 when none yet). */
@@ -198,19 +148,17 @@ export async function readCounts(
   sql: Sql,
   target: ChargeTarget,
   at: Date,
-): Promise<{ tenantToday: number; phaseToday: number; phaseTotal: number; waiting: number }> {
+): Promise<{ tenantToday: number; phaseToday: number; phaseTotal: number }> {
   const counters = countersFor(target, utcDay(at));
   const { rows } = await sql.query<{ scope: string; count: number }>(
     `SELECT c.scope, c.count FROM "SubmissionCounter" c
-     JOIN unnest($1::text[], $2::date[]) AS r(scope, day) ON c.scope = r.scope AND c.day = r.day
-     UNION ALL SELECT 'waiting', (${waitingCount("$3")})`,
-    [counters.map((c) => c.scope), counters.map((c) => c.day), target.tenantId],
+     JOIN unnest($1::text[], $2::date[]) AS r(scope, day) ON c.scope = r.scope AND c.day = r.day`,
+    [counters.map((c) => c.scope), counters.map((c) => c.day)],
   );
   const count = (scope: string) => rows.find((row) => row.scope === scope)?.count ?? 0;
   return {
     tenantToday: count(tenantScope(target.tenantId)),
     phaseToday: target.phaseId ? count(phaseScope(target.phaseId, target.tenantId)) : 0,
     phaseTotal: target.phaseId ? count(phaseTotalScope(target.phaseId, target.tenantId)) : 0,
-    waiting: count("waiting"),
   };
 }

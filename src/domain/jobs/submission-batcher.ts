@@ -1,33 +1,25 @@
-// The part of a submission that touches the database, shared by the submissions that arrive
-// together (a group commit): one query finds all their tenants, each is checked against
-// its tenant's rules on its own, and one transaction writes those that pass
-// (write-submissions.ts). Under load a submission costs a share of a handful of round
+// Gathers the submissions that arrive together into one batch (a group commit): one query
+// finds all their tenants, each is checked against its tenant's rules on its own
+// (prepare-submission.ts), and one transaction writes those that pass
+// (submission-transaction.ts). Under load a submission costs a share of a handful of round
 // trips and of one commit instead of a dozen round trips and a commit of its own
 // (BENCHMARKS.md, Scheduler); an idle platform writes each submission as soon as it comes.
 import type pg from "pg";
 import { createBatcher } from "../../db/batcher.ts";
-import type { DomainContext } from "../context.ts";
 import { AppError } from "../errors.ts";
-import type { Principal } from "../principal.ts";
 import type { JobRow } from "./job-row.ts";
+import { prepareSubmission } from "./prepare-submission.ts";
 import type { Boss } from "./queues.ts";
-import type { NormalizedSpec } from "./spec.ts";
 import { submissionPhase, submissionTenants, type TenantQuota } from "./submission-target.ts";
-import { prepareSubmission } from "./submit.ts";
-import {
-  type PreparedSubmission,
-  type SubmissionOutcome,
-  writeSubmissions,
-} from "./write-submissions.ts";
+import { writeSubmissions } from "./submission-transaction.ts";
+import type {
+  PreparedSubmission,
+  SubmissionOutcome,
+  SubmissionRequest,
+  SubmissionSettings,
+} from "./submission-types.ts";
 
-/** A submission as it arrives: who sends it, the checked spec, and when. */
-export interface SubmissionRequest {
-  ctx: DomainContext & { actor: Principal };
-  spec: NormalizedSpec;
-  now: Date;
-}
-
-export interface SubmissionWriter {
+export interface SubmissionBatcher {
   /** The stored job, or the AppError that refuses the submission. */
   submit(request: SubmissionRequest): Promise<JobRow>;
 }
@@ -35,14 +27,17 @@ export interface SubmissionWriter {
 /** Batches of at most this many submissions; a burst larger than that takes several. */
 const MAX_BATCH = 128;
 
-export function createSubmissionWriter(pool: pg.Pool, boss: Boss): SubmissionWriter {
+export function createSubmissionBatcher(
+  pool: pg.Pool,
+  boss: Boss,
+  settings: SubmissionSettings,
+): SubmissionBatcher {
   // One batch in the database while the next one gathers: an idle platform sends each
   // submission at once, a busy one in batches as large as the load.
-  const batcher = createBatcher((batch: SubmissionRequest[]) => processBatch(pool, boss, batch), {
-    maxItems: MAX_BATCH,
-    maxDelayMs: 0,
-    maxInFlight: 1,
-  });
+  const batcher = createBatcher(
+    (batch: SubmissionRequest[]) => processBatch(pool, boss, settings, batch),
+    { maxItems: MAX_BATCH, maxDelayMs: 0, maxInFlight: 1 },
+  );
   return {
     async submit(request) {
       const outcome = await batcher.add(request);
@@ -55,6 +50,7 @@ export function createSubmissionWriter(pool: pg.Pool, boss: Boss): SubmissionWri
 async function processBatch(
   pool: pg.Pool,
   boss: Boss,
+  settings: SubmissionSettings,
   requests: SubmissionRequest[],
 ): Promise<SubmissionOutcome[]> {
   const tenants = await submissionTenants(
@@ -70,7 +66,7 @@ async function processBatch(
         const phase = competitionSlug
           ? await submissionPhase(pool, competitionSlug, phaseSlug, request.now)
           : null;
-        return prepareSubmission(request, tenant, phase);
+        return prepareSubmission(settings, request, tenant, phase);
       } catch (error) {
         if (error instanceof AppError) return error;
         throw error;

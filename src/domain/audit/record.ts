@@ -1,8 +1,8 @@
 // Audit rows are written by the same transaction as the change they describe, so a failed
 // mutation leaves none and a committed one exactly one.
-import type { PrismaTx } from "../db/database.ts";
-import type { Sql } from "../db/sql.ts";
-import type { DomainContext } from "./context.ts";
+import type { PrismaTx } from "../../db/database.ts";
+import type { Sql } from "../../db/sql.ts";
+import type { DomainContext } from "../context.ts";
 
 export interface AuditEntry {
   action: string;

@@ -3,7 +3,7 @@
 // only platform admins drain or resume a node, and each change is audited.
 import { inTransaction } from "../../db/sql.ts";
 import type { ExecutorStatus } from "../../generated/prisma/enums.ts";
-import { recordAuditSql } from "../audit.ts";
+import { recordAuditSql } from "../audit/record.ts";
 import type { DomainContext } from "../context.ts";
 import { InvalidStateError, NotFoundError } from "../errors.ts";
 import { requireAuthenticated, requirePlatformAdmin } from "../principal.ts";

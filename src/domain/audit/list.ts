@@ -1,12 +1,12 @@
 // Reading the audit log. Platform admins read everything; tenant owners read their own
 // tenant's rows; nobody else reads it.
 import { z } from "zod";
-import { type KeysetPage, keysetSql } from "../db/keyset-page.ts";
-import type { AuditLog } from "../generated/prisma/client.ts";
-import type { DomainContext } from "./context.ts";
-import { NotFoundError } from "./errors.ts";
-import { requireAuthenticated, requireTenantRole } from "./principal.ts";
-import { parseInput } from "./validation.ts";
+import { type KeysetPage, keysetSql } from "../../db/keyset-page.ts";
+import type { AuditLog } from "../../generated/prisma/client.ts";
+import type { DomainContext } from "../context.ts";
+import { NotFoundError } from "../errors.ts";
+import { requireAuthenticated, requireTenantRole } from "../principal.ts";
+import { parseInput } from "../validation.ts";
 
 const filterSchema = z
   .object({
@@ -48,7 +48,10 @@ async function resolveFilter(ctx: DomainContext, raw: AuditLogFilter): Promise<R
   return { ...filter, tenantId };
 }
 
-/** Audit rows the caller may read, newest first (ids are assigned in commit order). */
+/**
+ * Audit rows the caller may read, newest first (ids are assigned in commit order; a backward
+ * page nearest-first, see KeysetPage).
+ */
 export async function listAuditLogs(
   ctx: DomainContext,
   raw: AuditLogFilter,
@@ -76,6 +79,5 @@ export async function listAuditLogs(
     [...params, ...keyset.params],
   );
   // BIGINT arrives as a string from pg; Prisma's shape (and cursors) use bigint.
-  const shaped = rows.map((row) => ({ ...row, id: BigInt(row.id) }));
-  return page.inverted ? shaped.reverse() : shaped;
+  return rows.map((row) => ({ ...row, id: BigInt(row.id) }));
 }

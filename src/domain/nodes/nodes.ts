@@ -6,6 +6,7 @@ import { prepared } from "../../db/prepared.ts";
 import type { Sql } from "../../db/sql.ts";
 import type { ExecutorCapacity } from "../../executors/types.ts";
 import type { ExecutorKind, ExecutorStatus } from "../../generated/prisma/enums.ts";
+import { PLACED_STATES, sqlStates } from "../jobs/lifecycle.ts";
 
 export interface NodeRow {
   id: string;
@@ -54,6 +55,8 @@ export async function registerNode(
     name: string;
     kind: ExecutorKind;
     capacity: ExecutorCapacity;
+    /** Whether its executor answers now (an engine may be down when its worker starts). */
+    healthy: boolean;
     labels?: Record<string, string>;
     /** How long the node counts as alive without another heartbeat. */
     aliveForMs: number;
@@ -61,12 +64,12 @@ export async function registerNode(
 ): Promise<NodeRow> {
   const { rows } = await tx.query<NodeRow>(
     `INSERT INTO "ExecutorNode" (id, name, kind, "cpuMillis", "memoryMb", gpus, "maxJobs", labels,
-       "aliveUntil")
+       "aliveUntil", healthy)
      VALUES (gen_random_uuid(), $1, $2::"ExecutorKind", $3, $4, $5, $6, $7::jsonb,
-       now() + make_interval(secs => $8::float8 / 1000))
+       now() + make_interval(secs => $8::float8 / 1000), $9)
      ON CONFLICT (name) DO UPDATE SET kind = EXCLUDED.kind, "cpuMillis" = EXCLUDED."cpuMillis",
        "memoryMb" = EXCLUDED."memoryMb", gpus = EXCLUDED.gpus, "maxJobs" = EXCLUDED."maxJobs",
-       labels = EXCLUDED.labels, healthy = true, "lastHeartbeatAt" = now(),
+       labels = EXCLUDED.labels, healthy = EXCLUDED.healthy, "lastHeartbeatAt" = now(),
        "aliveUntil" = EXCLUDED."aliveUntil"
      RETURNING *`,
     [
@@ -78,6 +81,7 @@ export async function registerNode(
       node.capacity.maxJobs,
       JSON.stringify(node.labels ?? {}),
       node.aliveForMs,
+      node.healthy,
     ],
   );
   return rows[0] as NodeRow;
@@ -116,7 +120,7 @@ const NODES_WITH_LOAD = prepared(
      FROM "ExecutorNode" n
      LEFT JOIN (SELECT "executorNodeId" AS node, sum("cpuMillis") AS cpu, sum("memoryMb") AS mem,
                        sum(gpus) AS gpu, count(*) AS jobs
-                FROM "Job" WHERE state IN ('QUEUED', 'RUNNING') GROUP BY "executorNodeId") u
+                FROM "Job" WHERE state IN ${sqlStates(PLACED_STATES)} GROUP BY "executorNodeId") u
        ON u.node = n.id
      WHERE $1::uuid IS NULL OR n.id = $1::uuid
      ORDER BY n.name`,
@@ -133,20 +137,30 @@ export async function nodesWithLoad(sql: Sql, nodeId?: string): Promise<NodeWith
 }
 
 /**
- * Records that the node is alive for another `aliveForMs`, and whether its executor reports
- * itself healthy.
+ * Records that the node is alive for another `aliveForMs`, whether its executor reports
+ * itself healthy, and what it offers now (an engine's capacity can change while it runs).
  */
 export async function heartbeatNode(
   sql: Sql,
   nodeId: string,
-  healthy: boolean,
+  health: { healthy: boolean; capacity: ExecutorCapacity },
   aliveForMs: number,
 ): Promise<void> {
+  const { capacity } = health;
   await sql.query(
     `UPDATE "ExecutorNode" SET "lastHeartbeatAt" = now(), healthy = $2,
-       "aliveUntil" = now() + make_interval(secs => $3::float8 / 1000)
+       "aliveUntil" = now() + make_interval(secs => $3::float8 / 1000),
+       "cpuMillis" = $4, "memoryMb" = $5, gpus = $6, "maxJobs" = $7
      WHERE id = $1`,
-    [nodeId, healthy, aliveForMs],
+    [
+      nodeId,
+      health.healthy,
+      aliveForMs,
+      capacity.cpuMillis,
+      capacity.memoryMb,
+      capacity.gpus,
+      capacity.maxJobs,
+    ],
   );
 }
 
@@ -158,21 +172,23 @@ export interface BreakerSettings {
 }
 
 /**
- * Counts a platform failure on the node (a lost run, a container the engine could not
- * create). At the threshold the breaker opens; a failure while half-open (the count is
- * still at or above the threshold) re-opens it.
+ * Counts platform failures (a lost run, a container the engine could not create), one per
+ * entry of `nodeIds`. At the threshold a node's breaker opens; a failure while half-open
+ * (the count is still at or above the threshold) re-opens it.
  */
-export async function recordNodeFailure(
+export async function recordNodeFailures(
   tx: Sql,
-  nodeId: string,
+  nodeIds: readonly string[],
   settings: BreakerSettings,
 ): Promise<void> {
+  if (nodeIds.length === 0) return;
   await tx.query(
-    `UPDATE "ExecutorNode" SET "consecutiveFailures" = "consecutiveFailures" + 1,
-       "circuitOpenUntil" = CASE WHEN "consecutiveFailures" + 1 >= $2
-         THEN now() + make_interval(secs => $3) ELSE "circuitOpenUntil" END
-     WHERE id = $1`,
-    [nodeId, settings.failures, settings.openSeconds],
+    `UPDATE "ExecutorNode" AS n SET "consecutiveFailures" = n."consecutiveFailures" + f.failures,
+       "circuitOpenUntil" = CASE WHEN n."consecutiveFailures" + f.failures >= $2
+         THEN now() + make_interval(secs => $3) ELSE n."circuitOpenUntil" END
+     FROM (SELECT id, count(*)::int AS failures FROM unnest($1::uuid[]) AS id GROUP BY id) f
+     WHERE n.id = f.id`,
+    [nodeIds, settings.failures, settings.openSeconds],
   );
 }
 

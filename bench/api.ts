@@ -1,8 +1,9 @@
 // bench:api — a paginated `tenants` and `auditLogs` query through the whole server (HTTP,
-// authentication, Yoga, Pothos) against the same SQL run directly with `pg`, side by side,
-// same database, same concurrency. The API runs in its own processes, as in production; the
-// load generator and the raw `pg` baseline share this one. Each phase also records the CPU
-// each side spent per request, so a reader sees where the two cores went.
+// authentication, Yoga with its plugins, Pothos) against the same SQL run directly with
+// `pg`, side by side, same database, same concurrency. The API runs as `autoscorer serve`
+// processes, as in production: one process, and two sharing a port (SO_REUSEPORT, one per
+// core); the load generator and the raw `pg` baseline share this process. Each phase records
+// the CPU each side spent per request, and the API's requests per CPU-second (per core).
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
@@ -18,7 +19,17 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Raw and GraphQL phases alternate this many times, so drift on a shared VM hits both. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SERVERS = Number(process.env.BENCH_SERVERS ?? 2);
+
+/** The server set-ups measured side by side: how many processes, and their environment. */
+interface Variant {
+  name: string;
+  processes: number;
+  env: Record<string, string>;
+}
+const VARIANTS: Variant[] = [
+  { name: "GraphQL, 1 process", processes: 1, env: {} },
+  { name: "GraphQL, 2 processes", processes: 2, env: {} },
+];
 
 /** A closed-loop operation posting one GraphQL body over keep-alive connections. */
 async function graphqlOperation(port: number, body: string) {
@@ -51,7 +62,7 @@ async function seed(url: string): Promise<void> {
   await client.end();
 }
 
-async function startServer(databaseUrl: string, port: number) {
+async function startServer(databaseUrl: string, port: number, env: Record<string, string>) {
   const child = spawn(
     process.execPath,
     [
@@ -70,6 +81,7 @@ async function startServer(databaseUrl: string, port: number) {
         AUTOSCORER_ADMIN_KEY: ADMIN_KEY,
         AUTOSCORER_ENV: "production",
         AUTOSCORER_SERVER__RATE_LIMIT_PER_MINUTE: "0",
+        ...env,
       },
       stdio: ["ignore", "pipe", "inherit"],
     },
@@ -97,16 +109,19 @@ const AUDIT_QUERY = JSON.stringify({
 async function main() {
   const database = await benchDatabase();
   await seed(database.url);
-  const port = await freePort();
-  // One API process per core, sharing the port (SO_REUSEPORT), as `serve` is deployed.
-  const servers = await Promise.all(
-    Array.from({ length: SERVERS }, () => startServer(database.url, port)),
-  );
-  // The raw baseline gets the same pool size the API process uses.
+  const groups: Array<{ variant: Variant; port: number; servers: ChildProcess[] }> = [];
+  for (const variant of VARIANTS) {
+    const port = await freePort();
+    const servers = await Promise.all(
+      Array.from({ length: variant.processes }, () => startServer(database.url, port, variant.env)),
+    );
+    groups.push({ variant, port, servers });
+  }
+  // The raw baseline gets the same pool size each API process uses.
   const pool = new pg.Pool({ connectionString: database.url, max: 10 });
   const closers: Array<() => void> = [];
   try {
-    // Exactly the statements the API's keyset fast paths run for these pages
+    // Exactly the statements the API's keyset paths run for these pages
     // (src/domain/tenants.ts, src/domain/audit/list.ts), read whole as the server reads them.
     const rawTenants = () =>
       pool
@@ -124,13 +139,13 @@ async function main() {
              FROM "AuditLog" ORDER BY id DESC LIMIT ${PAGE + 1}`,
         )
         .then(() => undefined);
-    const gql = async (body: string) => {
+    const gql = async (port: number, body: string) => {
       const client = await graphqlOperation(port, body);
       closers.push(client.close);
       return client.operation;
     };
     // Start the page after tenant-0100, as a client paging through the list would.
-    const firstPage = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    const firstPage = await fetch(`http://127.0.0.1:${groups[0]?.port}/graphql`, {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN_KEY}` },
       body: JSON.stringify({ query: "{ tenants(first: 100) { pageInfo { endCursor } } }" }),
@@ -138,15 +153,27 @@ async function main() {
     const cursor = (
       (await firstPage.json()) as { data: { tenants: { pageInfo: { endCursor: string } } } }
     ).data.tenants.pageInfo.endCursor;
-    const gqlTenants = await gql(tenantsQuery(cursor));
-    const gqlAudit = await gql(AUDIT_QUERY);
-    const gqlTrivial = await gql(JSON.stringify({ query: "{ __typename }" }));
+    const paths = await Promise.all(
+      groups.map(async (group) => ({
+        ...group,
+        tenants: await gql(group.port, tenantsQuery(cursor)),
+        audit: await gql(group.port, AUDIT_QUERY),
+        trivial: await gql(group.port, JSON.stringify({ query: "{ __typename }" })),
+      })),
+    );
 
     // Warm up every path (JIT, connection pools, prepared plans) before measuring.
-    for (const op of [rawTenants, rawAudit, gqlTenants, gqlAudit, gqlTrivial])
+    for (const op of [
+      rawTenants,
+      rawAudit,
+      ...paths.flatMap((p) => [p.tenants, p.audit, p.trivial]),
+    ])
       await closedLoop(op, CONCURRENCY, 2);
 
-    const measure = async (operation: () => Promise<void>): Promise<Phase> => {
+    const measure = async (
+      operation: () => Promise<void>,
+      servers: ChildProcess[] = [],
+    ): Promise<Phase> => {
       const serverCpu = processCpuSeconds(servers.map(pidOf));
       const ownCpu = process.cpuUsage();
       const load = await closedLoop(operation, CONCURRENCY, SECONDS);
@@ -158,43 +185,53 @@ async function main() {
       };
     };
 
-    const results: Array<{ name: string; raw: Phase[]; graphql: Phase[] }> = [];
-    for (const [name, raw, graphql] of [
-      ["tenants (page of 20)", rawTenants, gqlTenants],
-      ["auditLogs (page of 20)", rawAudit, gqlAudit],
+    // Per query, the raw path and every variant take turns, round after round, so drift on
+    // the shared host hits them alike.
+    const lines = [
+      `bench:api — ${CONCURRENCY} concurrent clients, ${ROUNDS} rounds of ${SECONDS} s per path, ${TENANTS} tenants, ${fmt(AUDIT_ROWS)} audit rows`,
+      "",
+      "| query | path | req/s | / raw pg (rounds) | p50 / p99 ms | API req per CPU-second | CPU µs/req: generator, API processes |",
+      "|---|---|---:|---:|---:|---:|---:|",
+    ];
+    for (const [name, raw, pick] of [
+      ["tenants (page of 20)", rawTenants, (p: (typeof paths)[number]) => p.tenants],
+      ["auditLogs (page of 20)", rawAudit, (p: (typeof paths)[number]) => p.audit],
     ] as const) {
-      const result = { name, raw: [] as Phase[], graphql: [] as Phase[] };
+      const rawPhases: Phase[] = [];
+      const variantPhases = paths.map(() => [] as Phase[]);
       for (let round = 0; round < ROUNDS; round++) {
-        result.raw.push(await measure(raw));
-        result.graphql.push(await measure(graphql));
+        rawPhases.push(await measure(raw));
+        for (const [i, path] of paths.entries())
+          variantPhases[i]?.push(await measure(pick(path), path.servers));
       }
-      results.push(result);
+      const r = summarize(rawPhases);
+      lines.push(
+        `| ${name} | raw pg (pool of 10) | ${fmt(r.perSecond)} | 1 | ${fmt(r.p50Ms, 2)} / ${fmt(r.p99Ms, 2)} | — | ${fmt(r.generatorUs)}, — |`,
+      );
+      for (const [i, path] of paths.entries()) {
+        const phases = variantPhases[i] ?? [];
+        const g = summarize(phases);
+        const rounds = phases.map(
+          (phase, j) => phase.load.perSecond / (rawPhases[j]?.load.perSecond ?? 1),
+        );
+        lines.push(
+          `| ${name} | ${path.variant.name} | ${fmt(g.perSecond)} | **${fmt(g.perSecond / r.perSecond, 2)}** (${fmt(Math.min(...rounds), 2)}–${fmt(Math.max(...rounds), 2)}) | ${fmt(g.p50Ms, 2)} / ${fmt(g.p99Ms, 2)} | ${fmt(g.perCpuSecond)} | ${fmt(g.generatorUs)}, ${fmt(g.serverUs)} |`,
+        );
+      }
     }
     // The floor of the HTTP + GraphQL layers alone: a query that touches no database.
-    const trivial = summarize([await measure(gqlTrivial)]);
-
-    const lines = [
-      `bench:api — ${CONCURRENCY} concurrent clients, ${ROUNDS} rounds of ${SECONDS} s per path, ${TENANTS} tenants, ${fmt(AUDIT_ROWS)} audit rows, ${SERVERS} API process(es)`,
-      "",
-      "| query | raw pg req/s | GraphQL req/s | GraphQL / raw (rounds) | raw p50 / p99 ms | GraphQL p50 / p99 ms | CPU µs/req: generator raw / GraphQL, API processes |",
-      "|---|---:|---:|---:|---:|---:|---:|",
-      ...results.map(({ name, raw, graphql }) => {
-        const r = summarize(raw);
-        const g = summarize(graphql);
-        const rounds = raw.map(
-          (phase, i) => (graphql[i]?.load.perSecond ?? 0) / phase.load.perSecond,
-        );
-        return `| ${name} | ${fmt(r.perSecond)} | ${fmt(g.perSecond)} | ${fmt(g.perSecond / r.perSecond, 2)} (${fmt(Math.min(...rounds), 2)}–${fmt(Math.max(...rounds), 2)}) | ${fmt(r.p50Ms, 2)} / ${fmt(r.p99Ms, 2)} | ${fmt(g.p50Ms, 2)} / ${fmt(g.p99Ms, 2)} | ${fmt(r.generatorUs)} / ${fmt(g.generatorUs)}, ${fmt(g.serverUs)} |`;
-      }),
-      "",
-      `Floor of HTTP + GraphQL alone (\`{ __typename }\`, no database): ${fmt(trivial.perSecond)} req/s, p50 ${fmt(trivial.p50Ms, 2)} ms, API processes ${fmt(trivial.serverUs)} CPU µs/req.`,
-      `API processes: ${SERVERS} (SO_REUSEPORT); raw pg pool size 10, as in each API process.`,
-    ];
+    for (const path of paths) {
+      const trivial = summarize([await measure(path.trivial, path.servers)]);
+      lines.push(
+        "",
+        `Floor, ${path.variant.name} (\`{ __typename }\`, no database): ${fmt(trivial.perSecond)} req/s, p50 ${fmt(trivial.p50Ms, 2)} ms, ${fmt(trivial.serverUs)} API CPU µs/req.`,
+      );
+    }
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {
     for (const close of closers) close();
     await pool.end();
-    for (const server of servers) {
+    for (const server of groups.flatMap((group) => group.servers)) {
       server.kill("SIGTERM");
       await new Promise((resolve) => server.once("exit", resolve));
     }
@@ -223,6 +260,13 @@ function summarize(phases: Phase[]) {
     p99Ms: median(phases.map((p) => p.load.p99Ms)),
     generatorUs: perRequestUs(phases.reduce((sum, p) => sum + p.generatorCpu, 0)),
     serverUs: perRequestUs(phases.reduce((sum, p) => sum + p.serverCpu, 0)),
+    /** Requests the API processes serve per second of their CPU: throughput per core. */
+    perCpuSecond:
+      operations /
+      Math.max(
+        phases.reduce((sum, p) => sum + p.serverCpu, 0),
+        1e-9,
+      ),
   };
 }
 

@@ -5,6 +5,7 @@ import path from "node:path";
 import type { Config } from "../config/schema.ts";
 import type { ExecutorKind } from "../generated/prisma/enums.ts";
 import type { SchedulerSettings } from "../scheduler/scheduler.ts";
+import type { LiveOutputSettings } from "../worker/live-output.ts";
 import type { WorkerSettings } from "../worker/worker.ts";
 
 export const inputRootOf = (config: Config): string =>
@@ -64,5 +65,16 @@ export function workerSettingsOf(config: Config, kind: ExecutorKind): WorkerSett
     shutdownGraceMs: config.worker.shutdownGraceSeconds * 1000,
     workspaceRetentionMs: config.worker.workspaceRetentionHours * 3_600_000,
     prepareAllowanceMs: config.worker.prepareAllowanceSeconds * 1000,
+  };
+}
+
+export function liveOutputSettingsOf(config: Config): LiveOutputSettings {
+  const { realtime } = config;
+  return {
+    flushMs: realtime.logFlushMs,
+    chunkBytes: realtime.logChunkKb * 1024,
+    bytesPerAttempt: realtime.logMbPerAttempt * 1024 * 1024,
+    sampleMs: realtime.sampleMs,
+    samplesPerAttempt: realtime.samplesPerAttempt,
   };
 }

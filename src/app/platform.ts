@@ -13,17 +13,24 @@ import { createSubscriber, type Subscriber } from "../db/pubsub.ts";
 import { ensureBootstrapAdmin } from "../domain/bootstrap.ts";
 import { createSubmissionBatcher } from "../domain/jobs/submission-batcher.ts";
 import type { Logger } from "../log.ts";
+import { createLiveFeeds } from "../realtime/live-feeds.ts";
 import { type Scheduler, startScheduler } from "../scheduler/scheduler.ts";
 import { createScorerRegistry, type ScorerRegistry } from "../scorers/index.ts";
 import { createAuthenticator } from "../server/auth.ts";
 import { createContextFactory, createGraphQLServer } from "../server/graphql.ts";
 import { createHttpServer } from "../server/http.ts";
 import { createRateLimiter } from "../server/rate-limit.ts";
+import { createLiveOutput } from "../worker/live-output.ts";
 import { startWorker, type Worker } from "../worker/worker.ts";
 import { startBoss } from "./boss.ts";
 import { provideDatabase } from "./database.ts";
 import { createExecutorFor } from "./executors.ts";
-import { inputRootOf, schedulerSettingsOf, workerSettingsOf } from "./pipeline-settings.ts";
+import {
+  inputRootOf,
+  liveOutputSettingsOf,
+  schedulerSettingsOf,
+  workerSettingsOf,
+} from "./pipeline-settings.ts";
 
 export interface Roles {
   api: boolean;
@@ -120,6 +127,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
     const workers: Worker[] = [];
     if (roles.worker) {
+      const output = createLiveOutput(
+        { pool: db.pool, log: log.child({ role: "worker" }) },
+        liveOutputSettingsOf(config),
+      );
+      stops.push(output.close);
       for (const kind of config.worker.executors) {
         const settings = workerSettingsOf(config, kind);
         const worker = await startWorker({
@@ -130,6 +142,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           scorers,
           settings,
           log: log.child({ role: "worker", node: settings.name }),
+          observer: output,
         });
         workers.push(worker);
         stops.push(worker.stop);
@@ -145,6 +158,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         apiLog.warn({ err: error }, message),
       );
       stops.push(async () => auth.close());
+      const live = createLiveFeeds(
+        { db, events, log: apiLog },
+        { snapshotIntervalMs: config.realtime.snapshotIntervalMs, credentialRecheckMs: 30_000 },
+      );
+      stops.push(async () => live.close());
       const deps = {
         db,
         auth,
@@ -158,6 +176,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
             scorers,
           }),
           retry: { boss, maxAttempts: config.scheduler.maxAttempts },
+          live,
         },
         log: apiLog,
         graphiql: config.env === "development",
@@ -169,6 +188,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         contextFor: createContextFactory(deps),
         webRoot: WEB_ROOT,
         maxBodyBytes: config.server.maxBodyBytes,
+        credentials: live.credentials,
         log: apiLog,
       });
       await new Promise<void>((resolve, reject) => {

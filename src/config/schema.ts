@@ -90,6 +90,24 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** What runs stream while they run, and how the API hands it to subscribers. */
+    realtime: z
+      .object({
+        /** Least time between two live log chunks of one job's stream. */
+        logFlushMs: positiveInt.default(250),
+        /** A live log chunk is sent early once it holds this much. */
+        logChunkKb: positiveInt.default(64),
+        /** Live log output stored per attempt; logs/container.log keeps everything. */
+        logMbPerAttempt: positiveInt.default(4),
+        /** Least time between two stored CPU/memory samples of one job. */
+        sampleMs: positiveInt.default(1000),
+        /** Samples stored per attempt at sampleMs; then one per ten periods. */
+        samplesPerAttempt: positiveInt.default(3600),
+        /** Least time between two pushes of a recomputed value (quota usage, load, leaderboard). */
+        snapshotIntervalMs: positiveInt.default(500),
+      })
+      .strict()
+      .prefault({}),
     scorers: z
       .object({
         /** Folder of scorer plugin modules (docs/scorers.md); unset, only built-ins. */

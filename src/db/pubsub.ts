@@ -53,7 +53,9 @@ export function takeOutbox(transaction: object): EventEnvelope[] {
   return events;
 }
 
-const NOTIFY_MANY = "SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload";
+// Counted rather than returned: pg_notify returns `void`, a type some drivers cannot read.
+const NOTIFY_MANY =
+  "SELECT count(*) FROM (SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload) n";
 
 /** Sends events now, outside any transaction. */
 export async function notifyNow(

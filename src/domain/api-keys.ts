@@ -94,6 +94,28 @@ export async function authenticate(db: Database, token: string, now: Date): Prom
   };
 }
 
+/**
+ * Which of `apiKeyIds` still hold for live work: not revoked, not expired, the owner still a
+ * member of the key's tenant, and that tenant active. Live subscriptions are re-checked
+ * with this (src/realtime/credential-watch.ts).
+ */
+export async function stillValidKeys(
+  db: Database,
+  apiKeyIds: readonly string[],
+  now: Date,
+): Promise<Set<string>> {
+  const { rows } = await db.pool.query<{ id: string }>(
+    `SELECT k.id FROM "ApiKey" k
+       LEFT JOIN "Membership" m ON m."userId" = k."userId" AND m."tenantId" = k."tenantId"
+       LEFT JOIN "Tenant" t ON t.id = k."tenantId"
+      WHERE k.id = ANY($1::uuid[]) AND k."revokedAt" IS NULL
+        AND (k."expiresAt" IS NULL OR k."expiresAt" > $2)
+        AND (k."tenantId" IS NULL OR (m.id IS NOT NULL AND t.status = 'ACTIVE'))`,
+    [apiKeyIds, now.toISOString()],
+  );
+  return new Set(rows.map((row) => row.id));
+}
+
 /** Records use without a write per request: at most once a minute per key. */
 export async function touchApiKey(db: Database, apiKeyId: string, now: Date): Promise<void> {
   await db.prisma.apiKey.updateMany({

@@ -2,11 +2,13 @@
 // and the submission limits. Platform admins manage them; every authenticated caller reads.
 import { z } from "zod";
 import type { KeysetPage } from "../db/keyset-page.ts";
+import { prismaSql } from "../db/prisma-sql.ts";
 import type { Competition, Phase } from "../generated/prisma/client.ts";
 import { JobState } from "../generated/prisma/enums.ts";
 import { recordAudit } from "./audit/record.ts";
 import type { DomainContext } from "./context.ts";
 import { isUniqueViolation, NotFoundError, ValidationError } from "./errors.ts";
+import { rebuildLeaderboards } from "./leaderboards/entries.ts";
 import { requireAuthenticated, requirePlatformAdmin } from "./principal.ts";
 import type { ScorerNames } from "./scorers.ts";
 import { parseInput, SLUG_PATTERN } from "./validation.ts";
@@ -22,6 +24,7 @@ const phaseSchema = z
     endsAt: z.date().nullish(),
     dailyLimit: limit.nullish(),
     totalLimit: limit.nullish(),
+    private: z.boolean().nullish(),
   })
   .refine((p) => !p.startsAt || !p.endsAt || p.startsAt < p.endsAt, {
     message: "startsAt must be before endsAt",
@@ -34,6 +37,7 @@ const competitionFields = {
   scorer: z.string().min(1),
   scorerParams: z.record(z.string(), z.unknown()),
   metric: z.string().min(1).max(100),
+  tiebreakMetrics: z.array(z.string().min(1).max(100)).max(5),
   sortOrder: z.enum(["ASC", "DESC"]),
   leaderboardVisibility: z.enum(["PUBLIC", "PARTICIPANTS", "HIDDEN"]),
   countedStates: z.array(z.enum(JobState)).max(7),
@@ -44,6 +48,7 @@ const createSchema = z
   .partial({
     description: true,
     scorerParams: true,
+    tiebreakMetrics: true,
     sortOrder: true,
     leaderboardVisibility: true,
     countedStates: true,
@@ -58,6 +63,9 @@ const updateSchema = z.object(competitionFields).partial();
 export type UpdateCompetitionInput = z.input<typeof updateSchema>;
 
 export type CompetitionWithPhases = Competition & { phases: Phase[] };
+
+/** The fields that decide how entries rank; changing one rebuilds the leaderboards. */
+const RANKING = ["metric", "tiebreakMetrics", "sortOrder"] as const;
 
 function checkScorer(scorers: ScorerNames, scorer: string | undefined): void {
   if (scorer !== undefined && !scorers.has(scorer)) {
@@ -108,7 +116,7 @@ export async function createCompetition(
         data: {
           ...input,
           scorerParams: (input.scorerParams ?? {}) as object,
-          phases: { create: phases },
+          phases: { create: phases.map((p) => ({ ...p, private: p.private ?? false })) },
         },
         include: { phases: { orderBy: { slug: "asc" } } },
       });
@@ -151,6 +159,10 @@ export async function updateCompetition(
       },
       include: { phases: { orderBy: { slug: "asc" } } },
     });
+    // What ranks entries changed: every entry's key (and maybe which job is best) with it.
+    if (RANKING.some((field) => JSON.stringify(before[field]) !== JSON.stringify(after[field]))) {
+      await rebuildLeaderboards(prismaSql(tx), before.id);
+    }
     await recordAudit(tx, ctx, {
       action: "competition.update",
       targetType: "Competition",

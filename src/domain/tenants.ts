@@ -3,6 +3,7 @@
 import { z } from "zod";
 import type { PrismaTx } from "../db/database.ts";
 import { type KeysetPage, keysetSql } from "../db/keyset-page.ts";
+import { publish } from "../db/pubsub.ts";
 import type { Quota, Tenant } from "../generated/prisma/client.ts";
 import { recordAudit } from "./audit/record.ts";
 import type { DomainContext } from "./context.ts";
@@ -20,6 +21,9 @@ import {
   requireTenantRole,
 } from "./principal.ts";
 import { parseInput, SLUG_PATTERN } from "./validation.ts";
+
+/** Topic of quota changes (key: tenant id), for live quota usage. */
+export const QUOTA_TOPIC = "quota";
 
 const count = z.number().int().min(0).max(1_000_000_000);
 
@@ -157,6 +161,8 @@ async function setStatus(
       });
     }
     const after = await tx.tenant.update({ where: { id: before.id }, data: { status } });
+    // Live subscriptions of the tenant's keys are re-checked (and end on suspension).
+    await publish(tx, { topic: "auth", key: "tenant-status", data: { tenantId: before.id } });
     await recordAudit(tx, ctx, {
       action: status === "SUSPENDED" ? "tenant.suspend" : "tenant.resume",
       tenantId: before.id,
@@ -187,6 +193,8 @@ export async function setQuota(ctx: DomainContext, slug: string, raw: QuotaInput
       create: { tenantId: tenant.id, ...input },
       update: input,
     });
+    // Live quota views of the tenant show the new limits.
+    await publish(tx, { topic: QUOTA_TOPIC, key: tenant.id, data: { tenantId: tenant.id } });
     await recordAudit(tx, ctx, {
       action: "quota.set",
       tenantId: tenant.id,

@@ -34,6 +34,8 @@ export const builder = new SchemaBuilder<{
       authenticated: ctx.actor !== null,
       platformAdmin: ctx.actor?.isPlatformAdmin === true,
     }),
+    // A subscription is authorized when it starts, not at each event it yields.
+    authorizeOnSubscribe: true,
     unauthorizedError: (_parent, ctx) =>
       ctx.actor ? new ForbiddenError("not allowed") : new UnauthenticatedError(),
   },

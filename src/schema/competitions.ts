@@ -21,6 +21,10 @@ export const PhaseRef = builder.prismaObject("Phase", {
       nullable: true,
       description: "Counted submissions per tenant over the whole phase; null for no limit",
     }),
+    private: t.exposeBoolean("private", {
+      description: "Scores stay hidden from teams until an admin reveals the phase",
+    }),
+    revealedAt: t.expose("revealedAt", { type: "DateTime", nullable: true }),
   }),
 });
 
@@ -33,6 +37,9 @@ export const CompetitionRef = builder.prismaObject("Competition", {
     scorer: t.exposeString("scorer"),
     scorerParams: t.expose("scorerParams", { type: "JSON" }),
     metric: t.exposeString("metric", { description: "The Result metric that ranks submissions" }),
+    tiebreakMetrics: t.exposeStringList("tiebreakMetrics", {
+      description: "Metrics that break ties, in order; each sorts like `metric`",
+    }),
     sortOrder: t.expose("sortOrder", { type: SortOrder }),
     leaderboardVisibility: t.expose("leaderboardVisibility", { type: LeaderboardVisibility }),
     countedStates: t.expose("countedStates", {
@@ -53,6 +60,7 @@ const PhaseInput = builder.inputType("PhaseInput", {
     endsAt: t.field({ type: "DateTime" }),
     dailyLimit: t.int(),
     totalLimit: t.int(),
+    private: t.boolean({ description: "Hide scores from teams until revealed (default false)" }),
   }),
 });
 
@@ -64,6 +72,7 @@ const CreateCompetitionInput = builder.inputType("CreateCompetitionInput", {
     scorer: t.string({ required: true }),
     scorerParams: t.field({ type: "JSON" }),
     metric: t.string({ required: true }),
+    tiebreakMetrics: t.stringList(),
     sortOrder: t.field({ type: SortOrder }),
     leaderboardVisibility: t.field({ type: LeaderboardVisibility }),
     countedStates: t.field({ type: [JobState] }),
@@ -78,6 +87,7 @@ const UpdateCompetitionInput = builder.inputType("UpdateCompetitionInput", {
     scorer: t.string(),
     scorerParams: t.field({ type: "JSON" }),
     metric: t.string(),
+    tiebreakMetrics: t.stringList(),
     sortOrder: t.field({ type: SortOrder }),
     leaderboardVisibility: t.field({ type: LeaderboardVisibility }),
     countedStates: t.field({ type: [JobState] }),

@@ -8,6 +8,7 @@ import type { SubmissionBatcher } from "../domain/jobs/submission-batcher.ts";
 import type { Principal } from "../domain/principal.ts";
 import type { ScorerCatalog } from "../domain/scorers.ts";
 import type { Logger } from "../log.ts";
+import type { LiveFeeds } from "../realtime/live-feeds.ts";
 
 /** What the API's resolvers need beyond the domain context; wired once per process. */
 export interface ApiServices {
@@ -16,6 +17,8 @@ export interface ApiServices {
   scorers: ScorerCatalog;
   submissions: SubmissionBatcher;
   retry: RetrySettings;
+  /** The process's live feeds, for subscriptions. */
+  live: LiveFeeds;
 }
 
 export interface GraphQLContext {

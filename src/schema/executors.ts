@@ -4,6 +4,7 @@
 import { formatCpu, formatMemory } from "../domain/jobs/resources.ts";
 import { drainExecutor, listExecutors, resumeExecutor } from "../domain/nodes/admin.ts";
 import type { NodeWithLoad } from "../domain/nodes/nodes.ts";
+import { followExecutorLoad, unwrap } from "../realtime/subscriptions.ts";
 import { builder } from "./builder.ts";
 import { ExecutorKind } from "./enums.ts";
 
@@ -37,7 +38,7 @@ const Capacity = builder
     }),
   });
 
-const ExecutorNode = builder.objectRef<NodeWithLoad>("ExecutorNode").implement({
+export const ExecutorNode = builder.objectRef<NodeWithLoad>("ExecutorNode").implement({
   description: "A machine (or cluster) that runs jobs, as its worker last reported it",
   fields: (t) => ({
     id: t.exposeID("id"),
@@ -82,6 +83,16 @@ const ExecutorNode = builder.objectRef<NodeWithLoad>("ExecutorNode").implement({
     consecutiveFailures: t.exposeInt("consecutiveFailures"),
   }),
 });
+
+builder.subscriptionFields((t) => ({
+  executorLoad: t.field({
+    type: [ExecutorNode],
+    description: "Every node's capacity, load and health, now and whenever they change",
+    authScopes: { authenticated: true },
+    subscribe: (_root, _args, ctx) => followExecutorLoad(ctx.domain, ctx.services.live),
+    resolve: (payload) => unwrap(payload),
+  }),
+}));
 
 builder.queryFields((t) => ({
   executors: t.field({

@@ -8,11 +8,14 @@ import "./tenants.ts";
 import "./competitions.ts";
 import "./audit.ts";
 import "./jobs.ts";
+import "./job-live.ts";
+import "./leaderboards.ts";
 import "./scorers.ts";
 import "./executors.ts";
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 let built: GraphQLSchema | undefined;
 

@@ -34,7 +34,7 @@ const JobResources = builder
     }),
   });
 
-builder.prismaObject("JobEvent", {
+export const JobEventRef = builder.prismaObject("JobEvent", {
   description: "One state change of a job, in order",
   fields: (t) => ({
     id: t.string({ resolve: (e) => e.id.toString() }),
@@ -165,7 +165,7 @@ const PhaseUsageRef = builder.objectRef<PhaseUsage>("PhaseUsage").implement({
   }),
 });
 
-const QuotaUsageRef = builder.objectRef<QuotaUsage>("QuotaUsage").implement({
+export const QuotaUsageRef = builder.objectRef<QuotaUsage>("QuotaUsage").implement({
   description: "What a tenant has used and has left; CPU in millicores, memory in MiB",
   fields: (t) => ({
     tenant: t.exposeString("tenant"),

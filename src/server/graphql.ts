@@ -4,6 +4,7 @@
 // context and error policy.
 import { randomUUID } from "node:crypto";
 import { useGraphQlJit } from "@envelop/graphql-jit";
+import { getOperationAST } from "graphql";
 import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Database } from "../db/database.ts";
 import { AppError, RateLimitedError } from "../domain/errors.ts";
@@ -89,7 +90,19 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
         request.headers.get("authorization"),
         request.headers.get("x-request-id") ?? undefined,
       ),
-    plugins: [useErrorPolicy(deps.log), useDepthLimit(deps.maxQueryDepth), useGraphQlJit()],
+    plugins: [
+      useErrorPolicy(deps.log),
+      useDepthLimit(deps.maxQueryDepth),
+      // Queries and mutations only: graphql-jit 0.8's compiled subscribe hands a subscription
+      // field's `subscribe` the operation's variables instead of the field's arguments.
+      useGraphQlJit(
+        {},
+        {
+          enableIf: (args) =>
+            getOperationAST(args.document, args.operationName)?.operation !== "subscription",
+        },
+      ),
+    ],
   });
 }
 

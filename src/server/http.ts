@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from "node:path";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../log.ts";
+import type { CredentialWatch } from "../realtime/credential-watch.ts";
 import type { ContextFactory, GraphQLServer } from "./graphql.ts";
 import { renderMetrics } from "./metrics.ts";
 import { attachWebSocket } from "./websocket.ts";
@@ -16,6 +17,8 @@ export interface HttpDeps {
   /** Built web client (index.html and assets), served at `/` when present. */
   webRoot?: string;
   maxBodyBytes: number;
+  /** Watches the credentials of open WebSockets (revocation closes them). */
+  credentials: CredentialWatch;
   log: Logger;
 }
 
@@ -86,7 +89,12 @@ export function createHttpServer(deps: HttpDeps): { server: Server; close(): Pro
       deps.log.error({ err: error, url: req.url }, "http handler failed");
     });
   });
-  const ws = attachWebSocket(server, deps.yoga, deps.contextFor, deps.log);
+  const ws = attachWebSocket(server, {
+    yoga: deps.yoga,
+    contextFor: deps.contextFor,
+    credentials: deps.credentials,
+    log: deps.log,
+  });
   return {
     server,
     close: async () => {

@@ -1,11 +1,17 @@
-// GraphQL over WebSocket (graphql-transport-ws). The API key arrives once, in
-// connectionParams.authorization; a bad key closes the connection before any operation.
+// GraphQL over WebSocket (graphql-transport-ws), through Yoga's envelop so every operation
+// gets the same plugins, context and error policy as HTTP. The API key arrives once, in
+// connectionParams.authorization: no key closes the socket with 4401, a bad one with 4403,
+// before any operation runs. While the socket is open its credentials stay watched: a
+// revoked key or a suspended tenant closes it (4403) within moments. A client that stops
+// reading is cut off once its unsent messages pass a bound, so it cannot grow the server.
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import type { ExecutionArgs } from "graphql";
+import { type ExecutionArgs, GraphQLError } from "graphql";
+import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import type { Logger } from "../log.ts";
+import type { CredentialWatch } from "../realtime/credential-watch.ts";
 import type { GraphQLContext } from "../schema/context.ts";
 import type { ContextFactory, GraphQLServer } from "./graphql.ts";
 
@@ -14,28 +20,56 @@ interface EnvelopedRoot {
   subscribe: (args: ExecutionArgs) => unknown;
 }
 
+export interface WebSocketDeps {
+  yoga: GraphQLServer;
+  contextFor: ContextFactory;
+  credentials: CredentialWatch;
+  log: Logger;
+  /** Unsent bytes a socket may hold before its client counts as gone. */
+  maxBufferedBytes?: number;
+}
+
+type Extra = {
+  context?: GraphQLContext;
+  stopWatching?: () => void;
+};
+
+const DEFAULT_MAX_BUFFERED = 4 * 1024 * 1024;
+
 export function attachWebSocket(
   httpServer: Server,
-  yoga: GraphQLServer,
-  contextFor: ContextFactory,
-  log: Logger,
+  deps: WebSocketDeps,
 ): { close(): Promise<void> } {
+  const { yoga, log } = deps;
+  const maxBuffered = deps.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
   const wss = new WebSocketServer({ server: httpServer, path: "/graphql" });
-  const cleanup = useServer<{ authorization?: string }, { context?: GraphQLContext }>(
+  const cleanup = useServer<{ authorization?: string }, Extra>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args) as never,
       onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.authorization;
+        const socket = ctx.extra.socket as WebSocket;
+        if (typeof authorization !== "string" || authorization === "") {
+          socket.close(CloseCode.Unauthorized, "Unauthorized: send connectionParams.authorization");
+          return false;
+        }
         try {
-          const authorization = ctx.connectionParams?.authorization;
-          ctx.extra.context = await contextFor(
-            typeof authorization === "string" ? authorization : null,
+          const context = await deps.contextFor(authorization);
+          // A key that authenticates but no longer holds for live work (its tenant is
+          // suspended) is refused like a bad one.
+          if (!context.actor || !(await deps.credentials.holds(context.actor))) return false;
+          ctx.extra.context = context;
+          ctx.extra.stopWatching = deps.credentials.watch(context.actor, () =>
+            socket.close(CloseCode.Forbidden, "Forbidden: the API key no longer holds"),
           );
           return true;
         } catch {
+          // graphql-ws closes with 4403 Forbidden when this returns false.
           return false;
         }
       },
+      onClose: (ctx) => ctx.extra.stopWatching?.(),
       onSubscribe: async (ctx, _id, payload) => {
         const { schema, execute, subscribe, parse, validate } = yoga.getEnveloped({
           ...ctx,
@@ -52,10 +86,16 @@ export function attachWebSocket(
           domain: { ...base.domain, requestId },
           log: log.child({ requestId }),
         };
+        let document: ExecutionArgs["document"];
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
+        }
         const args: ExecutionArgs = {
           schema,
           operationName: payload.operationName,
-          document: parse(payload.query),
+          document,
           variableValues: payload.variables,
           contextValue,
           rootValue: { execute, subscribe } satisfies EnvelopedRoot,
@@ -63,6 +103,16 @@ export function attachWebSocket(
         const errors = validate(args.schema, args.document);
         if (errors.length > 0) return errors;
         return args;
+      },
+      onNext: (ctx) => {
+        const socket = ctx.extra.socket as WebSocket;
+        if (socket.bufferedAmount > maxBuffered) {
+          log.warn(
+            { buffered: socket.bufferedAmount },
+            "cut off a WebSocket client that stopped reading",
+          );
+          socket.terminate();
+        }
       },
     },
     wss,

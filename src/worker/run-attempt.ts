@@ -23,12 +23,16 @@ export type AttemptOutcome =
   | { ok: false; code: JobErrorCode; message: string; stop?: StopReason };
 
 /** Sees every event of every run on this node: log lines, usage samples, phases. */
-export type RunObserver = (job: JobRow, event: RunEvent) => void;
+export interface RunObserver {
+  observe(job: JobRow, event: RunEvent): void;
+  /** The run is over: whatever the observer still holds of it is written now. */
+  finish(job: JobRow): Promise<void>;
+}
 
 export interface AttemptDeps {
   executor: Executor;
   scorers: ScorerLookup;
-  observe: RunObserver;
+  observer: RunObserver;
 }
 
 const STOP_MESSAGES: Record<StopReason, [code: JobErrorCode, message: string]> = {
@@ -108,7 +112,7 @@ async function followRun(
   const events = (async () => {
     for await (const event of run.events) {
       try {
-        deps.observe(job, event);
+        deps.observer.observe(job, event);
       } catch {
         // An observer's failure (a live log that could not be sent) must not end the run.
       }

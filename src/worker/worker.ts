@@ -19,6 +19,7 @@ import { type DispatchPayload, nodeQueue, wakeScheduler } from "../domain/jobs/q
 import type { BackoffSettings } from "../domain/jobs/retry-policy.ts";
 import { startAttempts } from "../domain/jobs/start.ts";
 import {
+  announceNode,
   type BreakerSettings,
   heartbeatNode,
   recordNodeSuccess,
@@ -74,8 +75,8 @@ export interface WorkerDeps {
   scorers: ScorerLookup;
   settings: WorkerSettings;
   log: Logger;
-  /** Live log lines, usage samples and phases of every run (realtime, metrics). */
-  observe?: RunObserver;
+  /** Live log lines, usage samples and phases of every run (subscriptions, job metrics). */
+  observer: RunObserver;
 }
 
 export interface Worker {
@@ -122,15 +123,17 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
 
   // A success closes the node's breaker; written once per heartbeat, not once per job.
   let succeededSinceBeat = true;
+  // What live load views last heard of this node: they hear again only when it changes.
+  let announced = "";
   const heartbeat = async () => {
     try {
       const now = await executor.health();
-      await heartbeatNode(
-        deps.pool,
-        node.id,
-        { healthy: now.healthy && !stopping, capacity: now.capacity },
-        aliveForMs,
-      );
+      const reported = { healthy: now.healthy && !stopping, capacity: now.capacity };
+      await heartbeatNode(deps.pool, node.id, reported, aliveForMs);
+      if (JSON.stringify(reported) !== announced) {
+        announced = JSON.stringify(reported);
+        await announceNode(deps.pool, node.id);
+      }
       if (succeededSinceBeat) {
         succeededSinceBeat = false;
         await recordNodeSuccess(deps.pool, node.id);
@@ -178,8 +181,6 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     // Checked again here: the folder may have changed since submission.
     resolveInputDir(settings.inputRoot, await tenantSlug(job.tenantId), job.inputUri);
 
-  const observe: RunObserver = deps.observe ?? (() => {});
-
   const execute = async (
     job: JobRow,
     controller: AbortController,
@@ -204,10 +205,15 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       const workspace = adopted
         ? attemptWorkspace(settings.workspaceRoot, job.id, job.attempt)
         : await prepareWorkspace(settings.workspaceRoot, job, inputDir);
-      return await runAttempt(
-        { executor, scorers: deps.scorers, observe },
-        { job, workspace, inputDir, signal: controller.signal, adopted },
-      );
+      try {
+        return await runAttempt(
+          { executor, scorers: deps.scorers, observer: deps.observer },
+          { job, workspace, inputDir, signal: controller.signal, adopted },
+        );
+      } finally {
+        // The job's output is complete before anyone hears that it ended.
+        await deps.observer.finish(job);
+      }
     } catch (error) {
       return {
         ok: false,

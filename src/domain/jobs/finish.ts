@@ -9,6 +9,7 @@ import { prepared } from "../../db/prepared.ts";
 import type { Sql } from "../../db/sql.ts";
 import type { JobState } from "../../generated/prisma/enums.ts";
 import type { Result } from "../../scorers/index.ts";
+import { recordLeaderboardEntries } from "../leaderboards/entries.ts";
 import type { JobRow } from "./job-row.ts";
 import { type JobMove, moveJobs } from "./lifecycle.ts";
 import { type BackoffSettings, isRetryable, retryDelayMs } from "./retry-policy.ts";
@@ -113,8 +114,9 @@ const INSERT_RESULTS = prepared(
 
 /**
  * Records SUCCEEDED and the one Result of each attempt still current, for a whole batch of
- * finished attempts. Returns the jobs it moved; the others were stale (another attempt owns
- * the job) and get neither a state change nor a Result.
+ * finished attempts, and offers the Results to their competitions' leaderboards. Returns
+ * the jobs it moved; the others were stale (another attempt owns the job) and get neither
+ * a state change nor a Result.
  */
 export async function succeedAttempts(
   tx: Sql,
@@ -144,6 +146,10 @@ export async function succeedAttempts(
         kept.map((s) => JSON.stringify(s.result.timing ?? {})),
         kept.map((s) => JSON.stringify(s.result.versioning ?? {})),
       ]),
+    );
+    await recordLeaderboardEntries(
+      tx,
+      moved.filter((job) => job.phaseId !== null).map((job) => job.id),
     );
   }
   return moved;

@@ -1,5 +1,6 @@
 // quotaUsage: what a tenant has used and has left, and when each window reopens, so a
 // team never has to guess why a submission was refused or is still waiting.
+import type { Sql } from "../../db/sql.ts";
 import type { JobState } from "../../generated/prisma/enums.ts";
 import { type DomainContext, nowOf } from "../context.ts";
 import { NotFoundError } from "../errors.ts";
@@ -23,6 +24,7 @@ export interface PhaseUsage {
 }
 
 export interface QuotaUsage {
+  tenantId: string;
   tenant: string;
   submissionsPerDay: number;
   submissionsToday: number;
@@ -68,9 +70,30 @@ export async function quotaUsage(
   competition: { slug: string; phase: string | null } | null,
 ): Promise<QuotaUsage> {
   const actor = requireAuthenticated(ctx.actor);
-  const now = nowOf(ctx);
-  const { pool } = ctx.db;
-  const byId = !tenantSlug;
+  const usage = await readQuotaUsage(
+    ctx.db.pool,
+    tenantSlug ? { slug: tenantSlug } : { id: actor.tenantId ?? "" },
+    competition,
+    nowOf(ctx),
+  );
+  // Another tenant's usage answers exactly like a tenant that does not exist.
+  if (!usage || !canSeeTenant(actor, usage.tenantId)) {
+    throw new NotFoundError("tenant", tenantSlug ?? "");
+  }
+  return usage;
+}
+
+/**
+ * A tenant's usage, for a caller already allowed to see it (the live quota view checks
+ * once, at subscribe time). Null when there is no such tenant.
+ */
+export async function readQuotaUsage(
+  pool: Sql,
+  tenant: { id: string } | { slug: string },
+  competition: { slug: string; phase: string | null } | null,
+  now: Date,
+): Promise<QuotaUsage | null> {
+  const byId = "id" in tenant;
   const {
     rows: [row],
   } = await pool.query<UsageRow>(
@@ -84,9 +107,9 @@ export async function quotaUsage(
      LEFT JOIN "Job" j ON j."tenantId" = t.id AND j.state IN ${sqlStates(PLACED_STATES)}
      WHERE ${byId ? "t.id::text" : "t.slug"} = $1
      GROUP BY t.id, q."tenantId"`,
-    [byId ? (actor.tenantId ?? "") : tenantSlug],
+    [byId ? tenant.id : tenant.slug],
   );
-  if (!row || !canSeeTenant(actor, row.id)) throw new NotFoundError("tenant", tenantSlug ?? "");
+  if (!row) return null;
 
   // A closed phase still has usage to show, so do not insist that it is open.
   const phase = competition
@@ -98,6 +121,7 @@ export async function quotaUsage(
   ]);
   const resetsAt = dailyResetAt(now);
   return {
+    tenantId: row.id,
     tenant: row.slug,
     submissionsPerDay: row.submissionsPerDay,
     submissionsToday: counts.tenantToday,

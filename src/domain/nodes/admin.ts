@@ -7,7 +7,7 @@ import { recordAuditSql } from "../audit/record.ts";
 import type { DomainContext } from "../context.ts";
 import { InvalidStateError, NotFoundError } from "../errors.ts";
 import { requireAuthenticated, requirePlatformAdmin } from "../principal.ts";
-import { type NodeRow, type NodeWithLoad, nodesWithLoad } from "./nodes.ts";
+import { announceNode, type NodeRow, type NodeWithLoad, nodesWithLoad } from "./nodes.ts";
 
 export async function listExecutors(ctx: DomainContext): Promise<NodeWithLoad[]> {
   requireAuthenticated(ctx.actor);
@@ -39,6 +39,7 @@ async function setStatus(
       before.id,
       status,
     ]);
+    await announceNode(tx, before.id);
     await recordAuditSql(tx, ctx, {
       action: status === "DRAINING" ? "executor.drain" : "executor.resume",
       targetType: "ExecutorNode",

@@ -3,6 +3,7 @@
 // nodes that are active, healthy, heartbeating and not behind an open circuit breaker.
 
 import { prepared } from "../../db/prepared.ts";
+import { publishMany } from "../../db/pubsub.ts";
 import type { Sql } from "../../db/sql.ts";
 import type { ExecutorCapacity } from "../../executors/types.ts";
 import type { ExecutorKind, ExecutorStatus } from "../../generated/prisma/enums.ts";
@@ -85,6 +86,14 @@ export async function registerNode(
     ],
   );
   return rows[0] as NodeRow;
+}
+
+/** Topic of node changes (registration, health or capacity, drain), for live load views. */
+export const NODES_TOPIC = "nodes";
+
+/** Tells live views that a node changed (after commit when `sql` is a transaction). */
+export async function announceNode(sql: Sql, nodeId: string): Promise<void> {
+  await publishMany(sql, [{ topic: NODES_TOPIC, key: nodeId, data: { nodeId } }]);
 }
 
 export type CircuitState = "CLOSED" | "OPEN" | "HALF_OPEN";

@@ -20,6 +20,15 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   },
   migrate: { summary: "apply database migrations", load: () => import("./commands/migrate.ts") },
   score: { summary: "score a workspace offline", load: () => import("./commands/score.ts") },
+  submit: {
+    summary: "submit a job to a running platform",
+    load: () => import("./commands/submit.ts"),
+  },
+  status: { summary: "a job's state, error and score", load: () => import("./commands/status.ts") },
+  watch: {
+    summary: "follow a job's state and output live until it ends",
+    load: () => import("./commands/watch.ts"),
+  },
 };
 
 function usage(): string {

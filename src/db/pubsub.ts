@@ -118,6 +118,8 @@ export interface Subscriber {
   iterate<T>(topic: string, key: string | undefined, signal?: AbortSignal): AsyncIterable<T>;
   /** Resolves once LISTEN is in place (after a reconnect too). */
   ready(): Promise<void>;
+  /** Listeners registered now: a gauge for leaks, and for tests. */
+  listenerCount(): number;
   close(): Promise<void>;
 }
 
@@ -230,6 +232,7 @@ export function createSubscriber(
     on,
     iterate,
     ready: () => readyPromise,
+    listenerCount: () => [...listeners.values()].reduce((sum, set) => sum + set.size, 0),
     close: async () => {
       closed = true;
       await client?.end().catch(() => {});

@@ -22,7 +22,7 @@ export interface RoleEnv {
   extra?: Record<string, string>;
 }
 
-export function spawnRole(role: "worker" | "scheduler", env: RoleEnv): RoleProcess {
+export function spawnRole(role: "worker" | "scheduler" | "serve", env: RoleEnv): RoleProcess {
   const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", role], {
     cwd: ROOT,
     env: {
@@ -82,5 +82,17 @@ export async function nodeReady(
     if (rows[0]) return rows[0].id;
     if (Date.now() > deadline) throw new Error(`worker ${name} did not come up`);
     await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Resolves with the URL a spawned `serve` process prints once it listens. */
+export async function serverUrl(role: RoleProcess, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const url = /AutoScorer is running: (\S+)\/graphql/.exec(role.output())?.[1];
+    if (url) return url;
+    if (Date.now() > deadline || role.child.exitCode !== null)
+      throw new Error(`the API process did not start:\n${role.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -3,24 +3,15 @@
 // memory: past `capacity`, a queue either drops its oldest values and tells the consumer
 // how many with the next one (log output, where the workspace keeps everything; snapshots,
 // where only the latest matters), or ends with an error (job updates, where a silent gap
-// would mislead; the client resumes from its cursor). Hand-written rather than an async generator:
-// a generator parked on `await` cannot be returned early, so an unsubscribing client would
-// hold its listeners until the next value.
-
+// would mislead; the client resumes from its cursor).
+//
+// A class rather than closures or an async generator: thousands of live subscriptions each
+// hold one, so its methods live once on the prototype; and a generator parked on `await`
+// cannot be returned early, so an unsubscribing client would hold its listeners until the
+// next value.
 import { AppError } from "../domain/errors.ts";
 
 export type OverflowPolicy = "drop-oldest" | "end";
-
-export interface LiveQueue<T> extends AsyncIterableIterator<T> {
-  push(value: T): void;
-  /** Stops the iteration at once (the consumer unsubscribed, or setting up failed). */
-  return(): Promise<IteratorResult<T>>;
-  /** Ends the iteration after what is queued; with an error, the consumer's next pull throws it. */
-  end(error?: Error): void;
-  readonly ended: boolean;
-  /** Resolves when the iteration has ended, however it ended. */
-  readonly closed: Promise<void>;
-}
 
 export interface LiveQueueOptions<T> {
   capacity: number;
@@ -31,6 +22,11 @@ export interface LiveQueueOptions<T> {
   annotate?: (value: T, dropped: number) => T;
 }
 
+/** The last value of a queue that ended with an error, when the consumer wants it as one. */
+export interface Ended {
+  ended: Error;
+}
+
 /** A subscriber that fell further behind than its queue holds; it resumes from its cursor. */
 export class SlowConsumerError extends AppError {
   constructor() {
@@ -38,96 +34,109 @@ export class SlowConsumerError extends AppError {
   }
 }
 
-export function createLiveQueue<T>(options: LiveQueueOptions<T>): LiveQueue<T> {
-  const queue: T[] = [];
-  let dropped = 0;
-  let ended = false;
-  let failure: Error | undefined;
-  let waiting: { resolve: (r: IteratorResult<T>) => void; reject: (e: Error) => void } | null =
-    null;
+type Waiting<T> = { resolve: (r: IteratorResult<T | Ended>) => void };
 
-  let markClosed = () => {};
-  const closed = new Promise<void>((resolve) => {
-    markClosed = resolve;
-  });
-  const close = () => {
-    if (ended) return;
-    ended = true;
-    options.onClose?.();
-    markClosed();
-  };
+export class LiveQueue<T> implements AsyncIterableIterator<T | Ended> {
+  private readonly queue: T[] = [];
+  private dropped = 0;
+  private done = false;
+  private failure: Error | undefined;
+  private waiting: Waiting<T> | null = null;
+  private closeListeners: Array<() => void> = [];
+
+  constructor(private readonly options: LiveQueueOptions<T>) {}
+
+  get ended(): boolean {
+    return this.done;
+  }
+
+  /** Calls `listener` once the iteration has ended (at once if it has). */
+  onClose(listener: () => void): void {
+    if (this.done) listener();
+    else this.closeListeners.push(listener);
+  }
+
+  push(value: T): void {
+    if (this.done) return;
+    if (this.queue.length >= this.options.capacity) {
+      if (this.options.overflow === "end") {
+        this.end(new SlowConsumerError());
+        return;
+      }
+      this.queue.shift();
+      this.dropped += 1;
+    }
+    this.queue.push(value);
+    this.settle();
+  }
+
+  /** Ends the iteration after what is queued; with an error, the consumer gets it last. */
+  end(error?: Error): void {
+    if (this.done) return;
+    this.failure = error;
+    this.close();
+    this.settle();
+  }
+
+  /**
+   * The next value; after an end with an error, that error once as an `Ended` value (a
+   * subscription raises it as a typed GraphQL error), then the end.
+   */
+  next(): Promise<IteratorResult<T | Ended>> {
+    if (this.queue.length > 0 || this.done) return Promise.resolve(this.result());
+    return new Promise((resolve) => {
+      this.waiting = { resolve };
+    });
+  }
+
+  /** Stops the iteration at once (the consumer unsubscribed, or setting up failed). */
+  return(): Promise<IteratorResult<T | Ended>> {
+    this.queue.length = 0;
+    this.close();
+    const parked = this.waiting;
+    this.waiting = null;
+    parked?.resolve({ value: undefined, done: true });
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 
   /** The next queued value, annotated with the drops before it. */
-  const take = (): T => {
-    const value = queue.shift() as T;
-    if (dropped === 0 || !options.annotate) return value;
-    const annotated = options.annotate(value, dropped);
-    dropped = 0;
+  private take(): T {
+    const value = this.queue.shift() as T;
+    if (this.dropped === 0 || !this.options.annotate) return value;
+    const annotated = this.options.annotate(value, this.dropped);
+    this.dropped = 0;
     return annotated;
-  };
+  }
 
-  const settleWaiting = () => {
-    if (!waiting) return;
-    const { resolve, reject } = waiting;
-    if (queue.length > 0) {
-      waiting = null;
-      resolve({ value: take(), done: false });
-    } else if (ended) {
-      waiting = null;
-      if (failure) reject(failure);
-      else resolve({ value: undefined, done: true });
+  private result(): IteratorResult<T | Ended> {
+    if (this.queue.length > 0) return { value: this.take(), done: false };
+    const failure = this.failure;
+    if (failure) {
+      this.failure = undefined;
+      return { value: { ended: failure }, done: false };
     }
-  };
+    return { value: undefined, done: true };
+  }
 
-  const iterator: LiveQueue<T> = {
-    push(value) {
-      if (ended) return;
-      if (queue.length >= options.capacity) {
-        if (options.overflow === "end") {
-          iterator.end(new SlowConsumerError());
-          return;
-        }
-        queue.shift();
-        dropped += 1;
-      }
-      queue.push(value);
-      settleWaiting();
-    },
-    end(error) {
-      if (ended) return;
-      failure = error;
-      close();
-      settleWaiting();
-    },
-    get ended() {
-      return ended;
-    },
-    closed,
-    next() {
-      if (queue.length > 0) return Promise.resolve({ value: take(), done: false });
-      if (ended) {
-        if (failure) {
-          const error = failure;
-          failure = undefined;
-          return Promise.reject(error);
-        }
-        return Promise.resolve({ value: undefined, done: true });
-      }
-      return new Promise((resolve, reject) => {
-        waiting = { resolve, reject };
-      });
-    },
-    return() {
-      queue.length = 0;
-      close();
-      const parked = waiting;
-      waiting = null;
-      parked?.resolve({ value: undefined, done: true });
-      return Promise.resolve({ value: undefined, done: true });
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+  private settle(): void {
+    const waiting = this.waiting;
+    if (!waiting || (this.queue.length === 0 && !this.done)) return;
+    this.waiting = null;
+    waiting.resolve(this.result());
+  }
+
+  private close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.options.onClose?.();
+    for (const listener of this.closeListeners) listener();
+    this.closeListeners = [];
+  }
 }
+
+export const createLiveQueue = <T>(options: LiveQueueOptions<T>): LiveQueue<T> =>
+  new LiveQueue(options);

@@ -2,8 +2,9 @@
 // time, with the same domain rules as the queries (another tenant's job or tenant answers
 // NOT_FOUND exactly like a missing one; a suspended tenant's keys follow nothing), then the
 // subscription is tied to its credentials so that revoking the key or suspending the tenant
-// ends it. What a subscription yields is either a value or, last, the reason it ended, which
-// its field resolver raises as a GraphQL error (typed like every other error).
+// ends it. What a subscription yields is either a value or, last, the reason it ended
+// (LiveQueue's `Ended`), which its field resolver raises as a GraphQL error, typed like
+// every other error.
 import { stillValidKeys } from "../domain/api-keys.ts";
 import type { DomainContext } from "../domain/context.ts";
 import {
@@ -21,12 +22,7 @@ import { type Principal, requireAuthenticated } from "../domain/principal.ts";
 import { getVisibleTenant } from "../domain/tenants.ts";
 import type { JobUpdate } from "./job-feed.ts";
 import { type LiveFeeds, leaderboardKey } from "./live-feeds.ts";
-import type { LiveQueue } from "./live-queue.ts";
-
-/** Marks the last value of a stream: the error that ended it. */
-export interface Ended {
-  ended: Error;
-}
+import type { Ended, LiveQueue } from "./live-queue.ts";
 
 export type Streamed<T> = T | Ended;
 
@@ -34,25 +30,6 @@ export type Streamed<T> = T | Ended;
 export function unwrap<T>(payload: Streamed<T>): T {
   if (typeof payload === "object" && payload !== null && "ended" in payload) throw payload.ended;
   return payload;
-}
-
-/** A queue as a subscription's source: its failure becomes the last value instead of a throw. */
-function stream<T>(queue: LiveQueue<T>): AsyncIterableIterator<Streamed<T>> {
-  let failed = false;
-  const iterator: AsyncIterableIterator<Streamed<T>> = {
-    async next() {
-      if (failed) return { value: undefined, done: true };
-      try {
-        return await queue.next();
-      } catch (error) {
-        failed = true;
-        return { value: { ended: error as Error }, done: false };
-      }
-    },
-    return: () => queue.return(),
-    [Symbol.asyncIterator]: () => iterator,
-  };
-  return iterator;
 }
 
 /** Refuses keys that no longer hold (revoked, expired, tenant suspended) before following. */
@@ -72,9 +49,8 @@ async function requireLive(ctx: DomainContext): Promise<Principal> {
 
 /** Ends the stream when the principal's credentials stop holding. */
 function tied<T>(live: LiveFeeds, actor: Principal, queue: LiveQueue<T>) {
-  const stop = live.credentials.watch(actor, (reason: AppError) => queue.end(reason));
-  void queue.closed.then(stop);
-  return stream(queue);
+  queue.onClose(live.credentials.watch(actor, (reason: AppError) => queue.end(reason)));
+  return queue;
 }
 
 function cursor(after: string | null | undefined): string | null {

@@ -15,6 +15,7 @@ import type { Authenticator } from "./auth.ts";
 import { depthLimitRule } from "./depth-limit.ts";
 import { useErrorPolicy } from "./error-policy.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import { useSharedSubscriptionExecution } from "./shared-subscription-execution.ts";
 
 export interface GraphQLDeps {
   db: Database;
@@ -95,6 +96,7 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
       useDepthLimit(deps.maxQueryDepth),
       // Queries and mutations only: graphql-jit 0.8's compiled subscribe hands a subscription
       // field's `subscribe` the operation's variables instead of the field's arguments.
+      // Subscription events are executed once per audience instead.
       useGraphQlJit(
         {},
         {
@@ -102,6 +104,7 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
             getOperationAST(args.document, args.operationName)?.operation !== "subscription",
         },
       ),
+      useSharedSubscriptionExecution(),
     ],
   });
 }

@@ -6,7 +6,8 @@
 // reading is cut off once its unsent messages pass a bound, so it cannot grow the server.
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
-import { type ExecutionArgs, GraphQLError } from "graphql";
+import type { Socket } from "node:net";
+import { type ExecutionArgs, GraphQLError, getOperationAST } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -43,6 +44,7 @@ export function attachWebSocket(
   const { yoga, log } = deps;
   const maxBuffered = deps.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
   const wss = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  const batches = createSendBatches();
   const cleanup = useServer<{ authorization?: string }, Extra>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
@@ -71,27 +73,30 @@ export function attachWebSocket(
       },
       onClose: (ctx) => ctx.extra.stopWatching?.(),
       onSubscribe: async (ctx, _id, payload) => {
+        // What Yoga's plugins may read of the operation; the connection's whole state is not
+        // copied into every subscription (it lives as long as the subscription does).
         const { schema, execute, subscribe, parse, validate } = yoga.getEnveloped({
-          ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
         });
-        // A fresh request id per operation; the caller is the connection's.
-        const base = ctx.extra.context;
-        const requestId = randomUUID();
-        const contextValue: GraphQLContext | undefined = base && {
-          ...base,
-          requestId,
-          domain: { ...base.domain, requestId },
-          log: log.child({ requestId }),
-        };
         let document: ExecutionArgs["document"];
         try {
           document = parse(payload.query);
         } catch (error) {
           return [error instanceof GraphQLError ? error : new GraphQLError(String(error))];
         }
+        // Queries and mutations get a request id of their own (for the audit log and logs);
+        // subscriptions, which may live for hours by the thousand, share the connection's
+        // context, and so what plugins cache per context.
+        const base = ctx.extra.context;
+        const subscription =
+          getOperationAST(document, payload.operationName)?.operation === "subscription";
+        const requestId = randomUUID();
+        const contextValue: GraphQLContext | undefined =
+          base && !subscription
+            ? { ...base, requestId, domain: { ...base.domain, requestId } }
+            : base;
         const args: ExecutionArgs = {
           schema,
           operationName: payload.operationName,
@@ -105,6 +110,7 @@ export function attachWebSocket(
         return args;
       },
       onNext: (ctx) => {
+        batches.hold(ctx.extra.request.socket);
         const socket = ctx.extra.socket as WebSocket;
         if (socket.bufferedAmount > maxBuffered) {
           log.warn(
@@ -121,6 +127,33 @@ export function attachWebSocket(
     close: async () => {
       await cleanup.dispose();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Messages a socket sends within one turn of the event loop leave in one write: an event
+ * reaches every subscription of a socket in the same turn (a dashboard follows several
+ * things at once), and a system call per message would cost more than the messages. The
+ * socket is corked at its first message of the turn and uncorked right after the turn,
+ * so nothing waits longer than that.
+ */
+function createSendBatches() {
+  let held: Set<Socket> | null = null;
+  const release = () => {
+    const sockets = held ?? new Set<Socket>();
+    held = null;
+    for (const socket of sockets) socket.uncork();
+  };
+  return {
+    hold(socket: Socket) {
+      if (!held) {
+        held = new Set();
+        setImmediate(release);
+      }
+      if (held.has(socket)) return;
+      held.add(socket);
+      socket.cork();
     },
   };
 }

@@ -1,0 +1,98 @@
+// Subscription events executed once per audience, not once per subscriber. A live feed
+// hands the very same event object to every subscriber of a job, a tenant or a board;
+// subscribers that sent the same operation (the same parsed document, as Yoga's parse cache
+// gives it, with the same variables) as callers who see the same data get the same result,
+// so it is computed for the first of them and handed to the rest. Ten thousand dashboards
+// following one tenant cost one execution per event, plus a send each.
+//
+// "See the same data": resolvers reachable from subscription payloads depend on the caller
+// only through whether it is a platform admin, its tenant and its role (a leaderboard's own
+// row, a tenant's keys for its owners). Those three make the audience; nothing else of the
+// caller may change a subscription result.
+//
+// Installed through envelop's own hook (`setSubscribeFn`): every plugin's onSubscribe and
+// onSubscribeResult still runs for each subscription; the source stream comes from
+// graphql-js's createSourceEventStream (the field's `subscribe` with its own arguments).
+import type { Plugin } from "@envelop/core";
+import {
+  createSourceEventStream,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  execute,
+} from "graphql";
+import type { GraphQLContext } from "../schema/context.ts";
+
+/** Per event object: the result for each audience and operation that executed it. */
+const results = new WeakMap<object, Map<string, Promise<ExecutionResult> | ExecutionResult>>();
+
+/** Stable ids for documents, so a key can name one without holding it. */
+const documentIds = new WeakMap<DocumentNode, number>();
+let nextDocumentId = 0;
+
+function audienceKey(args: ExecutionArgs): string {
+  const actor = (args.contextValue as GraphQLContext | undefined)?.actor ?? null;
+  let documentId = documentIds.get(args.document);
+  if (documentId === undefined) {
+    documentId = nextDocumentId++;
+    documentIds.set(args.document, documentId);
+  }
+  const viewer = actor ? `${actor.isPlatformAdmin}|${actor.tenantId}|${actor.role}` : "anonymous";
+  return `${documentId}|${args.operationName ?? ""}|${JSON.stringify(args.variableValues ?? {})}|${viewer}`;
+}
+
+function executeShared(args: ExecutionArgs, key: string, payload: unknown) {
+  if (typeof payload !== "object" || payload === null) {
+    return execute({ ...args, rootValue: payload });
+  }
+  let forEvent = results.get(payload);
+  if (!forEvent) {
+    forEvent = new Map();
+    results.set(payload, forEvent);
+  }
+  let result = forEvent.get(key);
+  if (!result) {
+    result = execute({ ...args, rootValue: payload });
+    forEvent.set(key, result);
+  }
+  return result;
+}
+
+/** A subscription's results: each event of its source, executed (or looked up) for it. */
+class SharedResults implements AsyncIterableIterator<ExecutionResult> {
+  private readonly key: string;
+
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly args: ExecutionArgs,
+  ) {
+    this.key = audienceKey(args);
+  }
+
+  async next(): Promise<IteratorResult<ExecutionResult>> {
+    const event = await this.source.next();
+    if (event.done) return { value: undefined, done: true };
+    return { value: await executeShared(this.args, this.key, event.value), done: false };
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    await this.source.return?.();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
+
+async function subscribe(args: ExecutionArgs) {
+  const source = await createSourceEventStream(args);
+  if (!(Symbol.asyncIterator in source)) return source;
+  return new SharedResults(source[Symbol.asyncIterator](), args);
+}
+
+export function useSharedSubscriptionExecution(): Plugin<GraphQLContext> {
+  return {
+    onSubscribe: ({ setSubscribeFn }) => setSubscribeFn(subscribe as never),
+  };
+}

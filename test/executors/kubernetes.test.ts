@@ -19,6 +19,15 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { Job } from "kubernetes-models/batch/v1";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  createRefusalCode,
+  jobFailureOutcome,
+  KubeApiError,
+  podFailure,
+  terminatedOutcome,
+  unschedulableOutcome,
+  waitingFailure,
+} from "../../src/executors/kubernetes/failures.ts";
+import {
   buildJobManifest,
   validateJobManifest,
 } from "../../src/executors/kubernetes/job-manifest.ts";
@@ -591,5 +600,87 @@ describe("kubernetes executor: manifests and names", () => {
     expect(
       resolveOptions({ ...good, ttlSecondsAfterFinished: undefined }).ttlSecondsAfterFinished,
     ).toBe(3600);
+  });
+});
+
+describe("kubernetes executor: what Kubernetes reports, as outcomes", () => {
+  it("maps the pod's and the Job's status to the contract's codes", () => {
+    expect(waitingFailure("ErrImagePull", "not found")).toMatchObject({ code: "IMAGE_NOT_FOUND" });
+    expect(waitingFailure("ImagePullBackOff", undefined)).toMatchObject({
+      code: "IMAGE_NOT_FOUND",
+    });
+    expect(waitingFailure("CreateContainerConfigError", "x")).toMatchObject({
+      code: "CONTAINER_CREATE_FAILED",
+    });
+    expect(waitingFailure("ContainerCreating", undefined)).toBeNull();
+    expect(terminatedOutcome({ exitCode: 0, reason: "Completed" }, 5)).toMatchObject({
+      ok: true,
+      durationMs: 5,
+    });
+    expect(terminatedOutcome({ exitCode: 3, reason: "Error" }, 5)).toMatchObject({
+      code: "EXECUTION_FAILED",
+      exitCode: 3,
+    });
+    expect(terminatedOutcome({ exitCode: 137, reason: "OOMKilled" }, 5)).toMatchObject({
+      code: "MEMORY_LIMIT_EXCEEDED",
+    });
+    expect(terminatedOutcome({ exitCode: 137, reason: "Error" }, 5)).toMatchObject({
+      code: "EXECUTION_FAILED",
+      signal: "SIGKILL",
+    });
+    expect(
+      terminatedOutcome({ exitCode: 128, reason: "StartError", message: "exec: no such file" }, 0),
+    ).toMatchObject({
+      code: "EXECUTION_FAILED",
+      message: expect.stringContaining("could not start"),
+    });
+    expect(
+      jobFailureOutcome("DeadlineExceeded", "Job was active longer than specified deadline"),
+    ).toMatchObject({
+      code: "TIME_LIMIT_EXCEEDED",
+    });
+    expect(jobFailureOutcome("BackoffLimitExceeded", undefined)).toMatchObject({
+      code: "EXECUTION_FAILED",
+    });
+    expect(
+      unschedulableOutcome("0/3 nodes are available: 3 Insufficient nvidia.com/gpu.", 300),
+    ).toMatchObject({
+      code: "GPU_NOT_AVAILABLE",
+    });
+    expect(unschedulableOutcome("0/3 nodes are available: 3 Insufficient cpu.", 300)).toMatchObject(
+      {
+        code: "NO_EXECUTOR_AVAILABLE",
+      },
+    );
+    expect(podFailure("Failed", "Evicted", "The node was low on resource: memory.")).toMatchObject({
+      code: "EXECUTOR_UNAVAILABLE",
+    });
+    expect(
+      podFailure("Failed", "Evicted", 'Usage of EmptyDir volume "tmp" exceeds the limit "256Mi".'),
+    ).toMatchObject({
+      code: "EXECUTION_FAILED",
+    });
+    expect(podFailure("Failed", undefined, undefined)).toBeNull();
+    expect(podFailure("Running", "Evicted", undefined)).toBeNull();
+  });
+
+  it("maps a refused Job creation to the contract's codes", () => {
+    const refusal = (code: number | null, message = "") => new KubeApiError(message, code, null);
+    expect(createRefusalCode(refusal(422))).toBe("CONTAINER_CREATE_FAILED");
+    expect(createRefusalCode(refusal(400))).toBe("CONTAINER_CREATE_FAILED");
+    expect(
+      createRefusalCode(
+        refusal(403, 'pods "x" is forbidden: violates PodSecurity "restricted:latest"'),
+      ),
+    ).toBe("CONTAINER_CREATE_FAILED");
+    expect(
+      createRefusalCode(refusal(403, "exceeded quota: compute, requested: limits.cpu=4")),
+    ).toBe("NO_EXECUTOR_AVAILABLE");
+    expect(createRefusalCode(refusal(403, "jobs.batch is forbidden: User cannot create"))).toBe(
+      "EXECUTOR_UNAVAILABLE",
+    );
+    expect(createRefusalCode(refusal(null, "ECONNREFUSED"))).toBe("EXECUTOR_UNAVAILABLE");
+    expect(refusal(null).transient && refusal(503).transient && refusal(429).transient).toBe(true);
+    expect(refusal(422).transient).toBe(false);
   });
 });

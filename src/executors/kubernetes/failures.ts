@@ -159,3 +159,23 @@ export function jobFailureOutcome(reason: string, message: string | undefined): 
     );
   return failed("EXECUTION_FAILED", `the Job failed: ${reason}${message ? `: ${message}` : ""}`);
 }
+
+/**
+ * A pod the node failed as a whole (status.reason), whatever its container reports: an
+ * eviction for node pressure or a preemption is the cluster's doing (EXECUTOR_UNAVAILABLE,
+ * worth another try); an eviction for the run's own disk use (its emptyDir past its size)
+ * is the run's.
+ */
+export function podFailure(
+  phase: string | undefined,
+  reason: string | undefined,
+  message: string | undefined,
+): RunOutcome | null {
+  if (phase !== "Failed" || !reason) return null;
+  const detail = message ? `: ${message}` : "";
+  if (reason === "Evicted" && /emptydir|ephemeral/i.test(message ?? ""))
+    return failed("EXECUTION_FAILED", `the run used more disk than it may${detail}`);
+  if (reason === "DeadlineExceeded")
+    return failed("TIME_LIMIT_EXCEEDED", `the pod passed its deadline${detail}`);
+  return failed("EXECUTOR_UNAVAILABLE", `the cluster stopped the pod (${reason})${detail}`);
+}

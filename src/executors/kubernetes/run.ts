@@ -14,7 +14,7 @@
 // when the worker moves on, and a cancelled or timed-out run stops now, not when a TTL
 // fires. ttlSecondsAfterFinished (and activeDeadlineSeconds for a Job still running) only
 // cover Jobs no worker is left to delete: one that crashed, or lost the API server.
-import { rm } from "node:fs/promises";
+import { truncate } from "node:fs/promises";
 import path from "node:path";
 import { createEventChannel } from "../run/event-channel.ts";
 import { failed, STOP_CODES, stopMessage } from "../run/outcomes.ts";
@@ -25,6 +25,7 @@ import {
   apiError,
   jobFailureOutcome,
   type KubeApiError,
+  podFailure,
   type TerminatedState,
   terminatedOutcome,
   unschedulableOutcome,
@@ -48,6 +49,8 @@ type PodJson = KubeObject & {
   spec?: { nodeName?: string };
   status?: {
     phase?: string;
+    reason?: string;
+    message?: string;
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
     containerStatuses?: { name: string; state?: ContainerState }[];
   };
@@ -297,12 +300,13 @@ export function startKubernetesRun(deps: RunDeps, request: RunRequest, start: Ru
           inform(current, state);
         }
 
-        const verdictNow = judge(state?.terminated);
+        const verdictNow = judge(current, state?.terminated);
         if (verdictNow) decide(verdictNow.outcome, verdictNow.when);
       }
 
       /** The run's outcome from the pod's end and the Job's conditions; null while open. */
       function judge(
+        pod: PodJson | null,
         terminated: ContainerState["terminated"],
       ): { outcome: RunOutcome; when: "now" | "after-logs" } | null {
         const jobFailed = condition(latestJob, "Failed") ?? condition(latestJob, "FailureTarget");
@@ -311,6 +315,11 @@ export function startKubernetesRun(deps: RunDeps, request: RunRequest, start: Ru
         // The deadline killed the pod: its exit code (137) says less than the Job does.
         if (jobFailed?.reason === "DeadlineExceeded")
           return { outcome: jobFailureOutcome(jobFailed.reason, jobFailed.message), when: "now" };
+        // The node took the pod away (eviction, preemption, shutdown): not the command's doing.
+        const taken = pod
+          ? podFailure(pod.status?.phase, pod.status?.reason, pod.status?.message)
+          : null;
+        if (taken) return { outcome: taken, when: "after-logs" };
         if (terminated) {
           const outcome = terminatedOutcome(terminated, elapsed());
           if (jobFailed || jobSucceeded || jobGone) return { outcome, when: "after-logs" };
@@ -394,19 +403,30 @@ export function startKubernetesRun(deps: RunDeps, request: RunRequest, start: Ru
   const run = async (): Promise<RunOutcome> => {
     const began = Date.now();
     channel.push({ type: "phase", phase: "PREPARING", at: began });
-    // An adopted run's log is read again from its start: the file is rewritten, not doubled.
-    if (start.kind === "adopt")
-      await rm(path.join(request.logDir, "container.log"), { force: true });
-    const log = await openRunLog(request.logDir, channel, options.logCapBytes);
+    let log: RunLog;
+    try {
+      log = await openRunLog(request.logDir, channel, options.logCapBytes);
+    } catch (error: unknown) {
+      channel.push({ type: "phase", phase: "EXITED", at: Date.now() });
+      channel.end();
+      return failed(
+        "EXECUTOR_UNAVAILABLE",
+        `cannot write the run's log in ${request.logDir}: ${String(error)}`,
+      );
+    }
     const outcome = await (async (): Promise<RunOutcome> => {
       if (deps.isClosed()) return failed("EXECUTOR_UNAVAILABLE", "the executor is shut down");
       let job: JobJson;
+      let attached = true;
       if (start.kind === "adopt") job = start.job;
       else {
         const made = await createOrAttach(client, options, request, stopOutcome);
         if ("outcome" in made) return made.outcome;
-        job = made.job;
+        ({ job, attached } = made);
       }
+      // A run taken over is read again from its start: its log is rewritten, not doubled.
+      // (The file is open for appending; nothing is written to it before this.)
+      if (attached) await truncate(path.join(request.logDir, "container.log"), 0);
       return await track(job, log);
     })().catch((error: unknown) =>
       failed(

@@ -430,6 +430,17 @@ describeWithDocker("kubernetes executor", () => {
       );
     });
 
+    it("ends a run whose Job gets no pod (a full ResourceQuota) after the bound: NO_EXECUTOR_AVAILABLE", async () => {
+      const fake = await cluster({ podQuota: 0 });
+      const request = workspace(sh("true"));
+      const outcome = await make(fake, "quota-node", { unschedulableTimeoutSeconds: 1 }).start(
+        request,
+      ).outcome;
+      expect(outcome).toMatchObject({ ok: false, code: "NO_EXECUTOR_AVAILABLE" });
+      if (!outcome.ok) expect(outcome.message).toContain("no pod was created");
+      expect(fake.jobs()).toEqual([]);
+    });
+
     it("keeps following across watches the server ends and history it compacts", async () => {
       const fake = await cluster({ maxWatchMs: 300, bookmarkIntervalMs: 100 });
       const request = workspace(sh("for i in 1 2 3 4 5 6; do echo tick-$i; sleep 0.3; done"));

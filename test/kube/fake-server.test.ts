@@ -422,7 +422,10 @@ describeWithDocker("fake Kubernetes API server", () => {
     it("runs the pod, with logs split by stream and followed to the end, and the Job Complete", async () => {
       await batch.createNamespacedJob({
         namespace: NS,
-        body: job("logs", "echo out-1; sleep 0.3; echo err-1 >&2; sleep 1; printf 'out-2\\nno-newline'"),
+        body: job(
+          "logs",
+          "echo out-1; sleep 0.3; echo err-1 >&2; sleep 1; printf 'out-2\\nno-newline'",
+        ),
       });
       const pod = await podOf("logs");
       const name = pod.metadata?.name ?? "";

@@ -57,7 +57,12 @@ const ownerUid = (pod: StoredObject) =>
 const isTerminal = (pod: StoredObject) =>
   pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed";
 
-export function createJobController(options: { store: Store; kubelet: Kubelet }): JobController {
+export function createJobController(options: {
+  store: Store;
+  kubelet: Kubelet;
+  /** A ResourceQuota on pods per namespace: past it the controller cannot create pods. */
+  podQuota?: number;
+}): JobController {
   const { store, kubelet } = options;
   const states = new Map<string, JobState>();
   let queued = false;
@@ -241,7 +246,10 @@ export function createJobController(options: { store: Store; kubelet: Kubelet })
         completionTime ??= now();
       }
     } else if (active.length === 0 && terminating.length === 0 && !job.spec.suspend) {
-      createPod(job);
+      // Over quota the API server refuses the pod (403 exceeded quota): the Job only shows
+      // a FailedCreate event, and the controller tries again later.
+      const quota = options.podQuota ?? Number.POSITIVE_INFINITY;
+      if (store.list("pods", namespace).length < quota) createPod(job);
     }
 
     store.update("jobs", namespace, name, (j) => {

@@ -31,6 +31,8 @@ export interface FakeKubernetesOptions {
   imagePullBackoffMs?: number;
   /** Time a pod spends in ContainerCreating before its container is made. */
   containerStartDelayMs?: number;
+  /** A ResourceQuota on the number of pods in each namespace. */
+  podQuota?: number;
   /** The PodLogsQuerySplitStreams feature gate (on by default here). */
   splitLogStreams?: boolean;
   bookmarkIntervalMs?: number;
@@ -90,7 +92,11 @@ export async function startFakeKubernetes(
       pods: options.node?.pods ?? 110,
     },
   });
-  const jobs = createJobController({ store, kubelet });
+  const jobs = createJobController({
+    store,
+    kubelet,
+    ...(options.podQuota === undefined ? {} : { podQuota: options.podQuota }),
+  });
   const context: ApiContext = {
     store,
     jobs,

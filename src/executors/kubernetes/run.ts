@@ -269,23 +269,30 @@ export function startKubernetesRun(deps: RunDeps, request: RunRequest, start: Ru
           return;
         }
 
+        // No node takes the pod, or no pod appears at all (a ResourceQuota or an admission
+        // check refusing it shows only in the Job's events): either way, not for ever.
+        const scheduled = current?.status?.conditions?.find((c) => c.type === "PodScheduled");
+        const stuck =
+          current === null
+            ? `no pod was created for Job ${name} (a ResourceQuota or an admission check may refuse it: see its events)`
+            : scheduled?.status === "False" && scheduled.reason === "Unschedulable"
+              ? (scheduled.message ?? "Unschedulable")
+              : null;
+        if (stuck !== null && !jobGone) {
+          unschedulableSince ??= Date.now();
+          clearTimeout(unschedulableTimer);
+          const bound = options.unschedulableTimeoutSeconds;
+          unschedulableTimer = setTimeout(
+            () => decide(unschedulableOutcome(stuck, bound), "now"),
+            Math.max(0, unschedulableSince + bound * 1000 - Date.now()),
+          );
+        } else {
+          unschedulableSince = null;
+          clearTimeout(unschedulableTimer);
+        }
         if (current) {
           facts.podName = current.metadata?.name ?? null;
           facts.node = current.spec?.nodeName ?? facts.node;
-          const scheduled = current.status?.conditions?.find((c) => c.type === "PodScheduled");
-          if (scheduled?.status === "False" && scheduled.reason === "Unschedulable") {
-            unschedulableSince ??= Date.now();
-            clearTimeout(unschedulableTimer);
-            const bound = options.unschedulableTimeoutSeconds;
-            unschedulableTimer = setTimeout(
-              () =>
-                decide(unschedulableOutcome(scheduled.message ?? "Unschedulable", bound), "now"),
-              Math.max(0, unschedulableSince + bound * 1000 - Date.now()),
-            );
-          } else {
-            unschedulableSince = null;
-            clearTimeout(unschedulableTimer);
-          }
           if (state?.waiting?.reason) {
             const refused = waitingFailure(state.waiting.reason, state.waiting.message);
             if (refused) {

@@ -1,6 +1,6 @@
 // What the fake API server refuses in a Job: the OpenAPI schema (through kubernetes-models,
-// as the brief of the fake demands) and the part of the API server's own validation that a
-// schema cannot say (names, restart policy, volume references, subPath, requests against
+// the same check the executor makes before it sends one) and the part of the API server's
+// own validation that a schema cannot say (names, restart policy, volume references, subPath, requests against
 // limits). A manifest the executor builds must pass both, as it would on a real cluster.
 import { Job } from "kubernetes-models/batch/v1";
 import { parseQuantity } from "./quantity.ts";

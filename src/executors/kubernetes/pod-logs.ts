@@ -151,13 +151,18 @@ export function followPodLog(options: FollowOptions): LogFollower {
     }
     const lines = timestampedLines(options.maxLineBytes ?? 64 * 1024, take);
     await new Promise<void>((resolve, reject) => {
+      let complete = false;
       response.on("data", (chunk: Buffer) => lines.write(chunk));
       response.once("end", () => {
+        complete = true;
         lines.end();
         resolve();
       });
       response.once("error", reject);
-      response.once("aborted", () => reject(new Error("the log response was cut off")));
+      // A connection cut mid-response closes without an end; the next read resumes.
+      response.once("close", () => {
+        if (!complete) reject(new Error("the log response was cut off"));
+      });
     });
     return "ended";
   };

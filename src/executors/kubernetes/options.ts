@@ -52,7 +52,11 @@ export interface KubernetesExecutorOptions {
    * run no worker watches any more. Default 600.
    */
   startupAllowanceSeconds?: number;
-  /** The container's imagePullPolicy. Default IfNotPresent. */
+  /**
+   * The container's imagePullPolicy. IfNotPresent (the default) reuses an image a node has,
+   * which suits immutable tags (a submission's image); Always re-checks the registry on
+   * every run, for mutable tags; Never runs only pre-loaded images.
+   */
   imagePullPolicy?: "IfNotPresent" | "Always" | "Never";
   /**
    * The non-root user and group the run's container runs as (Pod Security "restricted"
@@ -77,16 +81,23 @@ export interface KubernetesExecutorOptions {
    * then reported as stdout.
    */
   splitLogStreams?: boolean;
-  /** Size of the writable /tmp (an emptyDir) beside the read-only root. Default 256. */
+  /**
+   * Size of the writable /tmp (an emptyDir) beside the read-only root, in MiB: programs
+   * need scratch space, and a bound keeps one run from filling the node's disk. Default 256.
+   */
   tmpSizeMb?: number;
-  /** How often CPU and memory are read from metrics.k8s.io; 0 turns sampling off. Default 2000. */
+  /**
+   * How often CPU and memory are read from metrics.k8s.io (it has no watch, so samples cost
+   * one API call per run each time; metrics-server itself refreshes about every 15 s).
+   * 0 turns sampling off. Default 2000.
+   */
   usageSampleMs?: number;
   /**
    * How long the executor keeps retrying an API server that does not answer (or answers 5xx)
    * before a run ends with EXECUTOR_UNAVAILABLE. Default 30000.
    */
   apiRetryMs?: number;
-  /** Largest container.log kept; later lines are only streamed. */
+  /** Largest container.log kept (default 16 MiB); later lines are only streamed. */
   logCapBytes?: number;
   /** Secrets for pulling from private registries. */
   imagePullSecrets?: string[];

@@ -1,7 +1,9 @@
 // Which executor backs each node a worker runs, from config: the one place that picks a
 // backend implementation.
+import { homedir } from "node:os";
 import path from "node:path";
 import type { Config } from "../config/schema.ts";
+import { createKubernetesExecutor } from "../executors/kubernetes/kubernetes-executor.ts";
 import { createLocalExecutor } from "../executors/local/local-executor.ts";
 import type { Executor } from "../executors/types.ts";
 import type { ExecutorKind } from "../generated/prisma/enums.ts";
@@ -21,6 +23,34 @@ export function createExecutorFor(kind: ExecutorKind, config: Config, nodeName: 
         // its predecessor started.
         stateDir: path.resolve(config.dataDir, "executors", nodeName),
       });
+    case "KUBERNETES": {
+      const k = config.kubernetes;
+      return createKubernetesExecutor({
+        nodeName,
+        namespace: k.namespace,
+        cluster: k.inCluster
+          ? { inCluster: true }
+          : {
+              kubeconfigPath: k.kubeconfig ?? path.join(homedir(), ".kube", "config"),
+              context: k.context,
+            },
+        volumes: k.volumes,
+        capacity: {
+          cpuMillis: k.cpuMillis,
+          memoryMb: k.memoryMb,
+          gpus: k.gpus,
+          maxJobs: k.maxJobs,
+        },
+        imagePullPolicy: k.imagePullPolicy,
+        ttlSecondsAfterFinished: k.ttlSecondsAfterFinished,
+        unschedulableTimeoutSeconds: k.unschedulableTimeoutSeconds,
+        startupAllowanceSeconds: k.startupAllowanceSeconds,
+        splitLogStreams: k.splitLogStreams,
+        runtimeClassName: k.runtimeClassName,
+        serviceAccountName: k.serviceAccountName,
+        nodeSelector: k.nodeSelector,
+      });
+    }
     default:
       throw new Error(`the ${kind} executor is not configured in this build`);
   }

@@ -90,6 +90,48 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The Kubernetes executor (worker.executors includes KUBERNETES); docs/executors.md. */
+    kubernetes: z
+      .object({
+        /** The namespace Jobs run in; the worker's service account needs RBAC there only. */
+        namespace: z.string().min(1).default("autoscorer"),
+        /** Use the pod's service account (a worker running in the cluster). */
+        inCluster: z.boolean().default(false),
+        /** Otherwise a kubeconfig file (and optionally its context). */
+        kubeconfig: z.string().min(1).optional(),
+        context: z.string().min(1).optional(),
+        /**
+         * Host folders through which the worker sees the workspace and input volumes, each
+         * with the PVC that holds the same files in the cluster.
+         */
+        volumes: z
+          .array(
+            z
+              .object({
+                hostPath: z.string().min(1),
+                claimName: z.string().min(1),
+                pathInClaim: z.string().optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** What this node may place on the cluster (the API cannot tell). */
+        cpuMillis: positiveInt.default(16_000),
+        memoryMb: positiveInt.default(65_536),
+        gpus: z.number().int().min(0).default(0),
+        maxJobs: positiveInt.default(16),
+        imagePullPolicy: z.enum(["IfNotPresent", "Always", "Never"]).default("IfNotPresent"),
+        ttlSecondsAfterFinished: positiveInt.default(3600),
+        unschedulableTimeoutSeconds: positiveInt.default(300),
+        startupAllowanceSeconds: positiveInt.default(600),
+        /** Read stdout and stderr apart (needs the PodLogsQuerySplitStreams feature gate). */
+        splitLogStreams: z.boolean().default(false),
+        runtimeClassName: z.string().min(1).optional(),
+        serviceAccountName: z.string().min(1).optional(),
+        nodeSelector: z.record(z.string(), z.string()).optional(),
+      })
+      .strict()
+      .prefault({}),
     /** What runs stream while they run, and how the API hands it to subscribers. */
     realtime: z
       .object({

@@ -8,6 +8,12 @@ export interface Demand {
   memoryMb: number;
   gpus: number;
   executorPreference: ExecutorKind | null;
+  /**
+   * Its last attempt ended by a failure of the platform (an engine gone, a container that
+   * could not be created): it may fail over to another backend. Never set for a team's own
+   * failures, which would fail the same way anywhere.
+   */
+  failingOver?: boolean;
 }
 
 export interface NodeState {
@@ -110,9 +116,25 @@ export function placeJob(
       code: gpuShort ? "GPU_NOT_AVAILABLE" : "NO_EXECUTOR_AVAILABLE",
     };
   }
+  const best = leastLoaded(allowed, job);
+  if (best) return { ok: true, node: best };
+  // Failover: the backend its rules chose has no usable node (breaker open, engine down,
+  // drained), and its last attempt was lost to the platform: any healthy backend will do.
+  if (job.failingOver && !job.executorPreference && !allowed.some((node) => node.usable)) {
+    const elsewhere = leastLoaded(
+      nodes.filter((node) => !kinds.has(node.kind)),
+      job,
+    );
+    if (elsewhere) return { ok: true, node: elsewhere };
+  }
+  return { ok: false, reason: "busy" };
+}
+
+/** The usable node with room for the job and the most capacity left after placing it. */
+function leastLoaded(nodes: readonly NodeState[], job: Demand): NodeState | undefined {
   let best: NodeState | undefined;
   let bestScore = Number.NEGATIVE_INFINITY;
-  for (const node of allowed) {
+  for (const node of nodes) {
     if (!node.usable || !fits(node, job)) continue;
     const score = freeScoreAfter(node, job);
     // Ties go to the node name, so every scheduler picks the same node from one snapshot.
@@ -121,7 +143,7 @@ export function placeJob(
       bestScore = score;
     }
   }
-  return best ? { ok: true, node: best } : { ok: false, reason: "busy" };
+  return best;
 }
 
 /** Books the job onto the node in the snapshot, so later choices in one pass see it. */

@@ -5,6 +5,7 @@
 import { prepared } from "../db/prepared.ts";
 import type { Sql } from "../db/sql.ts";
 import { PLACED_STATES, sqlStates, WAITING_STATES } from "../domain/jobs/lifecycle.ts";
+import { RETRYABLE_CODES } from "../domain/jobs/retry-policy.ts";
 import { acceptsWork, nodesWithLoad } from "../domain/nodes/nodes.ts";
 import type { ExecutorKind } from "../generated/prisma/enums.ts";
 import type { PendingJob, TenantState } from "./fair-share.ts";
@@ -31,9 +32,10 @@ const TENANTS_AND_HEADS = prepared(
          AND EXISTS (SELECT 1 FROM "Job" WHERE "tenantId" = t.id AND state IN ${sqlStates(WAITING_STATES)})),
      heads AS (
        SELECT j.id, j."tenantId", j.priority, j."cpuMillis", j."memoryMb", j.gpus,
-              j."executorPreference"
+              j."executorPreference", coalesce(j."errorCode" = ANY($2::text[]), false) AS "failingOver"
        FROM tenants t CROSS JOIN LATERAL (
-         SELECT id, "tenantId", priority, "cpuMillis", "memoryMb", gpus, "executorPreference"
+         SELECT id, "tenantId", priority, "cpuMillis", "memoryMb", gpus, "executorPreference",
+                "errorCode"
          FROM "Job"
          WHERE "tenantId" = t.id AND state IN ${sqlStates(WAITING_STATES)}
            AND ("notBefore" IS NULL OR "notBefore" <= now())
@@ -56,7 +58,7 @@ export async function loadSnapshot(tx: Sql, perTenantLimit: number): Promise<Sna
   const {
     rows: [snapshot],
   } = await tx.query<{ tenants: TenantRow[]; heads: PendingRow[] }>(
-    TENANTS_AND_HEADS([perTenantLimit]),
+    TENANTS_AND_HEADS([perTenantLimit, [...RETRYABLE_CODES]]),
   );
   const tenants: TenantState[] = (snapshot?.tenants ?? []).map((row) => ({
     id: row.id,
@@ -99,4 +101,5 @@ interface PendingRow {
   memoryMb: number;
   gpus: number;
   executorPreference: ExecutorKind | null;
+  failingOver: boolean;
 }

@@ -85,3 +85,32 @@ describe("placeJob", () => {
     expect(placed.ok && placed.node.name).toBe("gpu");
   });
 });
+
+describe("failover", () => {
+  const local = (name: string, over: Partial<NodeState> = {}): NodeState =>
+    node(name, { kind: "LOCAL", ...over });
+
+  it("moves a job its platform failed to another healthy backend, and only such a job", () => {
+    const nodes = [docker("engine-down", { usable: false }), local("fallback")];
+    const kinds = new Set<ExecutorKind>(["DOCKER", "LOCAL"]);
+    expect(placeJob(job({ failingOver: true }), nodes, RULES, kinds)).toMatchObject({
+      ok: true,
+      node: { name: "fallback" },
+    });
+    // A fresh job waits for its backend; a job that failed by its own doing is not retried.
+    expect(placeJob(job(), nodes, RULES, kinds)).toEqual({ ok: false, reason: "busy" });
+    // An explicit preference is a requirement, also after a platform failure.
+    expect(
+      placeJob(job({ failingOver: true, executorPreference: "DOCKER" }), nodes, RULES, kinds),
+    ).toEqual({ ok: false, reason: "busy" });
+  });
+
+  it("stays on its backend while that backend has a usable node, even a full one", () => {
+    const nodes = [docker("full", { runningJobs: 8, maxJobs: 8 }), local("fallback")];
+    const kinds = new Set<ExecutorKind>(["DOCKER", "LOCAL"]);
+    expect(placeJob(job({ failingOver: true }), nodes, RULES, kinds)).toEqual({
+      ok: false,
+      reason: "busy",
+    });
+  });
+});

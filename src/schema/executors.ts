@@ -4,6 +4,7 @@
 import { formatCpu, formatMemory } from "../domain/jobs/resources.ts";
 import { drainExecutor, listExecutors, resumeExecutor } from "../domain/nodes/admin.ts";
 import type { NodeWithLoad } from "../domain/nodes/nodes.ts";
+import { queueOverview, type TenantQueue } from "../domain/queue.ts";
 import { followExecutorLoad, unwrap } from "../realtime/subscriptions.ts";
 import { builder } from "./builder.ts";
 import { ExecutorKind } from "./enums.ts";
@@ -94,7 +95,28 @@ builder.subscriptionFields((t) => ({
   }),
 }));
 
+const TenantQueueRef = builder.objectRef<TenantQueue>("TenantQueue").implement({
+  description: "A tenant's part of the waiting line",
+  fields: (t) => ({
+    tenant: t.exposeString("tenant"),
+    waiting: t.exposeInt("waiting", { description: "Jobs waiting for admission (PENDING)" }),
+    oldestWaitingSince: t.expose("oldestWaitingSince", {
+      type: "DateTime",
+      nullable: true,
+      description: "When the longest-waiting job was submitted",
+    }),
+    running: t.exposeInt("running", { description: "Jobs placed on a node (QUEUED, RUNNING)" }),
+    maxConcurrentJobs: t.exposeInt("maxConcurrentJobs"),
+  }),
+});
+
 builder.queryFields((t) => ({
+  queue: t.field({
+    type: [TenantQueueRef],
+    description: "Tenants with jobs waiting or running, the longest wait first (platform admins)",
+    authScopes: { platformAdmin: true },
+    resolve: (_root, _args, ctx) => queueOverview(ctx.domain),
+  }),
   executors: t.field({
     type: [ExecutorNode],
     authScopes: { authenticated: true },

@@ -118,3 +118,36 @@ describe("executors", () => {
     ]);
   });
 });
+
+describe("queue", () => {
+  it("shows admins each tenant's waiting line, its oldest wait and what runs", async () => {
+    // Nothing may run: the one node left is drained, and the other one too.
+    for (const name of ["node-a", "node-b"]) await p.api.gql(DRAIN, { name });
+    try {
+      const before = new Date();
+      for (let i = 0; i < 2; i++)
+        await submit(
+          p.api,
+          { taskType: "classification", scorer: "classification_f1", inputUri: "ok" },
+          member,
+        );
+      const result = await p.api.gql<{
+        queue: Array<{
+          tenant: string;
+          waiting: number;
+          oldestWaitingSince: string;
+          running: number;
+        }>;
+      }>(`{ queue { tenant waiting oldestWaitingSince running maxConcurrentJobs } }`);
+      const team = result.data?.queue.find((q) => q.tenant === "team");
+      expect(team).toMatchObject({ waiting: 2, running: 0 });
+      expect(new Date(team?.oldestWaitingSince ?? 0).getTime()).toBeGreaterThanOrEqual(
+        before.getTime() - 1000,
+      );
+      const refused = await p.api.gql(`{ queue { tenant } }`, {}, member);
+      expect(refused.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    } finally {
+      for (const name of ["node-a", "node-b"]) await p.api.gql(RESUME, { name });
+    }
+  });
+});

@@ -143,6 +143,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           settings,
           log: log.child({ role: "worker", node: settings.name }),
           observer: output,
+          resultCache: config.scorers.resultCache,
         });
         workers.push(worker);
         stops.push(worker.stop);

@@ -159,6 +159,8 @@ export const configSchema = z
         memoryLimitMb: positiveInt.default(512),
         /** Reload plugins when a file in pluginDir changes. */
         reload: z.boolean().default(true),
+        /** Reuse a stored Result for identical inputs, scorer and params (per competition too). */
+        resultCache: z.boolean().default(true),
         /** Largest accepted ground-truth/prediction files. */
         maxCsvMb: positiveInt.default(2048),
         maxJsonMb: positiveInt.default(512),

@@ -42,6 +42,9 @@ export const CompetitionRef = builder.prismaObject("Competition", {
     }),
     sortOrder: t.expose("sortOrder", { type: SortOrder }),
     leaderboardVisibility: t.expose("leaderboardVisibility", { type: LeaderboardVisibility }),
+    resultCache: t.exposeBoolean("resultCache", {
+      description: "Identical entries reuse a stored Result instead of being scored again",
+    }),
     countedStates: t.expose("countedStates", {
       type: [JobState],
       description: "Submissions in these states count toward daily and total limits",
@@ -73,6 +76,7 @@ const CreateCompetitionInput = builder.inputType("CreateCompetitionInput", {
     scorerParams: t.field({ type: "JSON" }),
     metric: t.string({ required: true }),
     tiebreakMetrics: t.stringList(),
+    resultCache: t.boolean(),
     sortOrder: t.field({ type: SortOrder }),
     leaderboardVisibility: t.field({ type: LeaderboardVisibility }),
     countedStates: t.field({ type: [JobState] }),
@@ -88,6 +92,7 @@ const UpdateCompetitionInput = builder.inputType("UpdateCompetitionInput", {
     scorerParams: t.field({ type: "JSON" }),
     metric: t.string(),
     tiebreakMetrics: t.stringList(),
+    resultCache: t.boolean(),
     sortOrder: t.field({ type: SortOrder }),
     leaderboardVisibility: t.field({ type: LeaderboardVisibility }),
     countedStates: t.field({ type: [JobState] }),

@@ -51,6 +51,9 @@ builder.prismaObject("Result", {
   description: "The scorer's Result (docs/contract.md) of a job's successful attempt",
   fields: (t) => ({
     attempt: t.exposeInt("attempt"),
+    cached: t.exposeBoolean("cached", {
+      description: "Reused from an earlier scoring of the same inputs, scorer and params",
+    }),
     score: t.exposeFloat("score", { nullable: true }),
     summary: t.expose("summary", { type: "JSON" }),
     metrics: t.expose("metrics", { type: "JSON" }),

@@ -71,7 +71,12 @@ export function createOutcomeReporter(deps: OutcomeReporterDeps) {
       return;
     }
     const written = outcome.ok
-      ? await successes.add({ jobId: job.id, attempt: job.attempt, result: outcome.result })
+      ? await successes.add({
+          jobId: job.id,
+          attempt: job.attempt,
+          result: outcome.result,
+          cached: outcome.cached,
+        })
       : await recordFailure(job, outcome);
     if (!written) {
       log.info(

@@ -12,14 +12,15 @@ import type {
   RunHandle,
   RunOutcome,
 } from "../executors/types.ts";
-import { type Result, type ScorerLookup, ScoringError, scoreWorkspace } from "../scorers/index.ts";
+import { type Result, ScoringError } from "../scorers/index.ts";
+import { type ScoringDeps, scoreAttempt } from "./scoring.ts";
 import { type ContainerSpec, removeOutputLinks, runRequestFor } from "./workspace.ts";
 
 /** Why an attempt was stopped from outside; "LOST" means another attempt owns the job now. */
 export type StopReason = "TIME_LIMIT_EXCEEDED" | "CANCELLED" | "LOST" | "SHUTDOWN";
 
 export type AttemptOutcome =
-  | { ok: true; result: Result }
+  | { ok: true; result: Result; cached: boolean }
   | { ok: false; code: JobErrorCode; message: string; stop?: StopReason };
 
 /** Sees every event of every run on this node: log lines, usage samples, phases. */
@@ -31,7 +32,7 @@ export interface RunObserver {
 
 export interface AttemptDeps {
   executor: Executor;
-  scorers: ScorerLookup;
+  scoring: ScoringDeps;
   observer: RunObserver;
 }
 
@@ -72,13 +73,8 @@ export async function runAttempt(deps: AttemptDeps, input: AttemptInput): Promis
     await removeOutputLinks(workspace);
   }
   try {
-    const result = await scoreWorkspace(deps.scorers, {
-      workspace,
-      scorer: job.scorer,
-      params: job.scorerParams,
-      signal,
-    });
-    return stopped(signal) ?? { ok: true, result };
+    const { result, cached } = await scoreAttempt(deps.scoring, job, workspace, signal);
+    return stopped(signal) ?? { ok: true, result, cached };
   } catch (error) {
     const stop = stopped(signal);
     if (stop) return stop;

@@ -77,6 +77,8 @@ export interface WorkerDeps {
   log: Logger;
   /** Live log lines, usage samples and phases of every run (subscriptions, job metrics). */
   observer: RunObserver;
+  /** Reuse stored Results for identical inputs (config scorers.resultCache). */
+  resultCache: boolean;
 }
 
 export interface Worker {
@@ -207,7 +209,11 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
         : await prepareWorkspace(settings.workspaceRoot, job, inputDir);
       try {
         return await runAttempt(
-          { executor, scorers: deps.scorers, observer: deps.observer },
+          {
+            executor,
+            scoring: { scorers: deps.scorers, cache: deps.resultCache ? deps.pool : null, log },
+            observer: deps.observer,
+          },
           { job, workspace, inputDir, signal: controller.signal, adopted },
         );
       } finally {

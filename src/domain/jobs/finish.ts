@@ -100,14 +100,18 @@ export interface AttemptSuccess {
   jobId: string;
   attempt: number;
   result: Result;
+  /** The Result came from the result cache. */
+  cached?: boolean;
 }
 
 const INSERT_RESULTS = prepared(
   "job.insert-results",
-  `INSERT INTO "Result" ("jobId", attempt, score, summary, metrics, artifacts, timing, versioning)
+  `INSERT INTO "Result" ("jobId", attempt, score, summary, metrics, artifacts, timing, versioning,
+     cached)
    SELECT * FROM unnest($1::uuid[], $2::int[], $3::float8[], $4::jsonb[], $5::jsonb[],
-     $6::jsonb[], $7::jsonb[], $8::jsonb[])
+     $6::jsonb[], $7::jsonb[], $8::jsonb[], $9::boolean[])
    ON CONFLICT ("jobId") DO UPDATE SET attempt = EXCLUDED.attempt, score = EXCLUDED.score,
+     cached = EXCLUDED.cached,
      summary = EXCLUDED.summary, metrics = EXCLUDED.metrics, artifacts = EXCLUDED.artifacts,
      timing = EXCLUDED.timing, versioning = EXCLUDED.versioning, "createdAt" = now()`,
 );
@@ -145,6 +149,7 @@ export async function succeedAttempts(
         kept.map((s) => JSON.stringify(s.result.artifacts ?? {})),
         kept.map((s) => JSON.stringify(s.result.timing ?? {})),
         kept.map((s) => JSON.stringify(s.result.versioning ?? {})),
+        kept.map((s) => s.cached ?? false),
       ]),
     );
     await recordLeaderboardEntries(

@@ -1,0 +1,27 @@
+// The Docker executor on the real engine: the conformance suite every backend passes. The
+// node name is this file's own, so its sweeps never touch another file's containers.
+import { randomBytes } from "node:crypto";
+import { afterAll } from "vitest";
+import { createDockerExecutor } from "../../src/executors/docker/docker-executor.ts";
+import { describeWithDocker } from "../helpers/docker.ts";
+import { BUSYBOX_IMAGE } from "../images/build.ts";
+import { describeExecutorConformance } from "./conformance.ts";
+
+const node = `test-conformance-${randomBytes(4).toString("hex")}`;
+const make = () =>
+  createDockerExecutor({ node, pullPolicy: "never", killGraceMs: 300, pidsLimit: 128 });
+
+describeWithDocker("docker executor", () => {
+  afterAll(async () => {
+    // Whatever a failing test left behind on this node goes with it.
+    await make().sweep(() => false);
+  });
+
+  describeExecutorConformance("docker", {
+    create: make,
+    shellImage: BUSYBOX_IMAGE,
+    adopts: true,
+    sandboxed: true,
+    startupMs: 2000,
+  });
+});

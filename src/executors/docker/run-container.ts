@@ -164,7 +164,7 @@ export function runContainer(
       () => void stop("TIME_LIMIT_EXCEEDED"),
       Math.min(remaining, MAX_TIMER_MS),
     );
-    made.tracker = createUsageTracker(since);
+    made.tracker = createUsageTracker(since, request.resources.cpuMillis);
     made.stats = followStats(target, made.tracker, channel);
     const exitCode = await waitForExit(target);
     over = true;

@@ -1,6 +1,8 @@
 // Turns the engine's stats stream into usage samples. The engine reports cumulative CPU
 // time (ns) and the previous frame's alongside (`precpu_stats`, `preread`); the first frame
-// has no previous one, so its CPU is averaged since the run started. Memory is the working
+// has no previous one, so its CPU is averaged since the run started, and bounded by the
+// run's quota: that first window is milliseconds long and holds the container's own
+// start-up work, which can show several cores' worth that means nothing. Memory is the working
 // set as `docker stats` shows it: usage less inactive page cache, whose field is named
 // `total_inactive_file` under cgroup v1 and `inactive_file` under v2.
 
@@ -45,8 +47,11 @@ export function workingSetBytes(memory: NonNullable<StatsFrame["memory_stats"]>)
   return inactive < usage ? usage - inactive : usage;
 }
 
-/** `runningSinceMs`: when the command started, for the first frame's average. */
-export function createUsageTracker(runningSinceMs: number): UsageTracker {
+/**
+ * `runningSinceMs`: when the command started, for the first frame's average;
+ * `cpuLimitMillis`: the run's quota, which that average cannot honestly exceed.
+ */
+export function createUsageTracker(runningSinceMs: number, cpuLimitMillis: number): UsageTracker {
   let peakBytes = 0;
   return {
     sample(frame, nowMs) {
@@ -64,7 +69,7 @@ export function createUsageTracker(runningSinceMs: number): UsageTracker {
         cpuMillis = ((cpuNs - preNs) / 1e6 / (read - preread)) * 1000;
       } else {
         const elapsedMs = Math.max(1, nowMs - runningSinceMs);
-        cpuMillis = (cpuNs / 1e6 / elapsedMs) * 1000;
+        cpuMillis = Math.min(cpuLimitMillis, (cpuNs / 1e6 / elapsedMs) * 1000);
       }
       return { cpuMillis: Math.max(0, Math.round(cpuMillis)), memoryBytes: memory };
     },

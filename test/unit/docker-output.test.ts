@@ -1,0 +1,92 @@
+// The Docker executor's pure parts: the engine's output framing, read across any chunking,
+// and stats frames of cgroup v1 and v2 engines turned into usage samples.
+import { describe, expect, it } from "vitest";
+import { createFrameReader } from "../../src/executors/docker/frames.ts";
+import { createUsageTracker } from "../../src/executors/docker/usage.ts";
+import type { LogStream } from "../../src/executors/types.ts";
+
+const frame = (type: number, text: string) => {
+  const payload = Buffer.from(text);
+  const header = Buffer.alloc(8);
+  header[0] = type;
+  header.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([header, payload]);
+};
+
+describe("engine output frames", () => {
+  const wire = Buffer.concat([
+    frame(1, "héllo ✓\n"),
+    frame(2, "oops\n"),
+    frame(0, "stdin is never attached\n"),
+    frame(1, ""),
+    frame(1, "x".repeat(70_000)),
+  ]);
+  const expected = [
+    ["stdout", "héllo ✓\n"],
+    ["stderr", "oops\n"],
+    ["stdout", ""],
+    ["stdout", "x".repeat(70_000)],
+  ];
+
+  it.each([1, 3, 7, 8, 9, 4096, wire.length])("reads frames from chunks of %i bytes", (size) => {
+    const seen: Array<[LogStream, Buffer]> = [];
+    const reader = createFrameReader((stream, payload) =>
+      seen.push([stream, Buffer.from(payload)]),
+    );
+    for (let at = 0; at < wire.length; at += size) reader.write(wire.subarray(at, at + size));
+    // Payloads may arrive split into several callbacks only if a frame is; here each is whole.
+    expect(seen.map(([stream, payload]) => [stream, payload.toString()])).toEqual(expected);
+  });
+});
+
+describe("usage samples", () => {
+  const ZERO = "0001-01-01T00:00:00Z";
+  it("averages the first frame since the start, bounded by the quota", () => {
+    const tracker = createUsageTracker(1_000, 500);
+    const first = tracker.sample(
+      {
+        read: "2026-01-01T00:00:01.000000000Z",
+        preread: ZERO,
+        cpu_stats: { cpu_usage: { total_usage: 100e6 } },
+        memory_stats: { usage: 10e6, stats: { total_inactive_file: 4e6 } },
+      },
+      1_500,
+    );
+    // 100 ms of CPU over 500 ms is 200 millicores; memory less inactive cache (cgroup v1).
+    expect(first).toEqual({ cpuMillis: 200, memoryBytes: 6e6 });
+    const burst = createUsageTracker(1_000, 500).sample(
+      { cpu_stats: { cpu_usage: { total_usage: 50e6 } }, memory_stats: { usage: 1 } },
+      1_010,
+    );
+    expect(burst?.cpuMillis).toBe(500);
+  });
+
+  it("uses the engine's own previous frame after the first (cgroup v2 names)", () => {
+    const tracker = createUsageTracker(0, 4000);
+    const sample = tracker.sample(
+      {
+        read: "2026-01-01T00:00:02.000000000Z",
+        preread: "2026-01-01T00:00:01.000000000Z",
+        cpu_stats: { cpu_usage: { total_usage: 2_750e6 } },
+        precpu_stats: { cpu_usage: { total_usage: 2_000e6 } },
+        memory_stats: { usage: 50e6, stats: { inactive_file: 20e6 } },
+      },
+      123_456,
+    );
+    expect(sample).toEqual({ cpuMillis: 750, memoryBytes: 30e6 });
+    expect(tracker.peakBytes).toBe(30e6);
+  });
+
+  it("skips frames without figures and keeps the kernel's peak (cgroup v1)", () => {
+    const tracker = createUsageTracker(0, 1000);
+    expect(tracker.sample({ memory_stats: {}, cpu_stats: { cpu_usage: {} } }, 10)).toBeNull();
+    tracker.sample(
+      {
+        cpu_stats: { cpu_usage: { total_usage: 1 } },
+        memory_stats: { usage: 5e6, max_usage: 9e6 },
+      },
+      10,
+    );
+    expect(tracker.peakBytes).toBe(9e6);
+  });
+});

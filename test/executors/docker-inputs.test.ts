@@ -27,7 +27,12 @@ import {
 const node = randomNode("inputs");
 const executors: Executor[] = [];
 const make = (over: Partial<DockerExecutorOptions> = {}) => {
-  const executor = createDockerExecutor({ node, pullPolicy: "never", killGraceMs: 300, ...over });
+  const executor = createDockerExecutor({
+    nodeName: node,
+    pullPolicy: "never",
+    killGraceMs: 300,
+    ...over,
+  });
   executors.push(executor);
   return executor;
 };
@@ -35,17 +40,17 @@ const spaces = workspaces();
 
 describe("docker executor options", () => {
   it.each([
-    ["a node name that cannot name a container", { node: "bad name" }],
-    ["a run user that is a name", { runUser: "runner" }],
-    ["root as the run user", { runUser: "0:0" }],
-    ["a run user without a group", { runUser: "1000" }],
+    ["a node name that cannot name a container", { nodeName: "bad name" }],
+    ["root as the run user", { runAsUser: 0 }],
+    ["root's group as the run group", { runAsGroup: 0 }],
+    ["a fractional run user", { runAsUser: 1000.5 }],
     ["an unknown pull policy", { pullPolicy: "sometimes" as DockerExecutorOptions["pullPolicy"] }],
     ["a pids limit of zero", { pidsLimit: 0 }],
-    ["a negative tmpfs", { tmpfsMb: -1 }],
+    ["a negative /tmp size", { tmpSizeMb: -1 }],
     ["a fractional GPU count", { gpus: 0.5 }],
     ["a capacity cap of zero", { capacity: { maxJobs: 0 } }],
   ])("refuses %s when it is made", (_, over) => {
-    expect(() => createDockerExecutor({ node: "n", ...over })).toThrow(DockerOptionsError);
+    expect(() => createDockerExecutor({ nodeName: "n", ...over })).toThrow(DockerOptionsError);
   });
 });
 

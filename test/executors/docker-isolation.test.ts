@@ -30,7 +30,7 @@ const PIDS_LIMIT = 64;
 const executors: Executor[] = [];
 const make = () => {
   const executor = createDockerExecutor({
-    node,
+    nodeName: node,
     pullPolicy: "never",
     killGraceMs: 300,
     pidsLimit: PIDS_LIMIT,
@@ -80,6 +80,9 @@ describeWithDocker("docker executor isolation", () => {
       MemorySwap: 96 * 2 ** 20,
       NanoCpus: 250_000_000,
       Init: true,
+      OomScoreAdj: 500,
+      IpcMode: "private",
+      RestartPolicy: { Name: "no" },
     });
     expect(host.Binds ?? []).toEqual([]);
     expect(host.CapAdd ?? []).toEqual([]);
@@ -334,7 +337,7 @@ describeWithDocker("docker executor isolation", () => {
   it("reports an absent image as IMAGE_NOT_FOUND under every pull policy, pulling nothing", async () => {
     const absent = `autoscorer-test/absent-${Math.random().toString(16).slice(2, 10)}:1`;
     for (const pullPolicy of ["never", "if-not-present", "always"] as const) {
-      const executor = createDockerExecutor({ node, pullPolicy });
+      const executor = createDockerExecutor({ nodeName: node, pullPolicy });
       executors.push(executor);
       const run = await finish(
         executor.start(spaces.make().request(sh("true"), { image: absent })),
@@ -355,7 +358,7 @@ describeWithDocker("docker executor isolation", () => {
     await new Promise<void>((resolve) => server.listen(hangUp, resolve));
     try {
       for (const socketPath of [nothing, hangUp]) {
-        const executor = createDockerExecutor({ node, docker: { socketPath } });
+        const executor = createDockerExecutor({ nodeName: node, docker: { socketPath } });
         const ws = spaces.make();
         const run = await finish(executor.start(ws.request(sh("true"))));
         expect(run.outcome, socketPath).toMatchObject({ ok: false, code: "EXECUTOR_UNAVAILABLE" });
@@ -395,7 +398,7 @@ describeWithDocker("docker executor isolation", () => {
     });
     await new Promise<void>((resolve) => proxy.listen(socketPath, resolve));
     const executor = createDockerExecutor({
-      node,
+      nodeName: node,
       docker: { socketPath },
       reconnectGraceMs: 1000,
       pullPolicy: "never",

@@ -11,7 +11,7 @@ interface ChildInput {
 }
 
 const input = JSON.parse(process.argv[2] ?? "{}") as ChildInput;
-const executor = createDockerExecutor({ node: input.node, pullPolicy: "never" });
+const executor = createDockerExecutor({ nodeName: input.node, pullPolicy: "never" });
 for (const request of input.requests) {
   const handle = executor.start(request);
   void (async () => {

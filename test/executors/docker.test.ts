@@ -9,7 +9,7 @@ import { describeExecutorConformance } from "./conformance.ts";
 
 const node = `test-conformance-${randomBytes(4).toString("hex")}`;
 const make = () =>
-  createDockerExecutor({ node, pullPolicy: "never", killGraceMs: 300, pidsLimit: 128 });
+  createDockerExecutor({ nodeName: node, pullPolicy: "never", killGraceMs: 300, pidsLimit: 128 });
 
 describeWithDocker("docker executor", () => {
   afterAll(async () => {

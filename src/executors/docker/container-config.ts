@@ -86,15 +86,15 @@ export function containerConfig(
   const { memoryMb, cpuMillis, gpus } = request.resources;
   const memoryBytes = memoryMb * 1024 * 1024;
   return {
-    name: containerName(options.node, request),
+    name: containerName(options.nodeName, request),
     Image: image,
     // An empty command keeps the image's own CMD, as `docker run IMAGE` would; the image's
     // ENTRYPOINT is kept either way, so an image built for "ENTRYPOINT + args" works.
     Cmd: request.command.length > 0 ? request.command : undefined,
     Env: environment(request),
     WorkingDir: WORKDIR,
-    User: options.runUser.spec,
-    Labels: runLabels(request, options.node),
+    User: `${options.runUser.uid}:${options.runUser.gid}`,
+    Labels: runLabels(request, options.nodeName),
     // Output comes through an attach made before start: no TTY (stdout and stderr stay
     // apart), no stdin (a job reads its input from files).
     Tty: false,
@@ -109,7 +109,7 @@ export function containerConfig(
       // The image cannot be altered at run time; scratch space is a small private tmpfs
       // where nothing can be executed or gain privileges.
       ReadonlyRootfs: true,
-      Tmpfs: { "/tmp": `rw,noexec,nosuid,nodev,size=${options.tmpfsMb}m,mode=1777` },
+      Tmpfs: { "/tmp": `rw,noexec,nosuid,nodev,size=${options.tmpSizeMb}m,mode=1777` },
       // Without capabilities root-like operations fail even if a setuid binary were found;
       // no-new-privileges stops setuid/setcap binaries from gaining any.
       CapDrop: ["ALL"],

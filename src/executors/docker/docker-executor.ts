@@ -63,7 +63,10 @@ export function createDockerExecutor(input: DockerExecutorOptions): Executor {
   /** Lists this node's containers (or one run's); an unreachable engine is a typed error. */
   const listOwn = async (run?: { jobId: string; attempt: number }) => {
     try {
-      return await docker.listContainers({ all: true, filters: labelFilter(options.node, run) });
+      return await docker.listContainers({
+        all: true,
+        filters: labelFilter(options.nodeName, run),
+      });
     } catch (error) {
       throw new ExecutorUnavailableError(
         `the Docker engine cannot list this node's containers: ${engineMessage(error)}`,

@@ -8,10 +8,11 @@ export type PullPolicy = "always" | "if-not-present" | "never";
 
 export interface DockerExecutorOptions {
   /**
-   * This node's name. Every container is labelled with it, so `adopt` and `sweep` only ever
-   * see this node's runs, even when several nodes (or other software) share one engine.
+   * This worker's node name. Every container is labelled with it (and named after it), so
+   * `adopt` and `sweep` only ever see this node's runs, even when several nodes (or other
+   * software) share one engine.
    */
-  node: string;
+  nodeName: string;
   /**
    * The engine: a dockerode client (tests, or a caller that shares one), or how to reach it
    * (`{ socketPath }`, `{ host, port, protocol, ca, cert, key }`). Default: the local socket
@@ -25,16 +26,17 @@ export interface DockerExecutorOptions {
    */
   pullPolicy?: PullPolicy;
   /**
-   * Numeric `uid:gid` the command runs as (default 1000:1000): never root in the container.
-   * Numeric, because the worker gives it the run's output folder with chown on the host,
-   * where the image's user names mean nothing.
+   * The user and group the command runs as (default 1000 and 1000): never root in the
+   * container. Numbers, not names: the run's writable mounts are handed to them on the
+   * host, where the image's user names mean nothing.
    */
-  runUser?: string;
+  runAsUser?: number;
+  runAsGroup?: number;
   /**
    * Size of the run's private /tmp (MiB, default 64). The root filesystem is read-only, so
    * this is the only scratch space; tmpfs pages count against the run's memory limit.
    */
-  tmpfsMb?: number;
+  tmpSizeMb?: number;
   /**
    * Most processes and threads a run may have at once (default 1024). Caps fork bombs;
    * generous because threads count too and numeric libraries start one per core.
@@ -70,11 +72,11 @@ export interface DockerExecutorOptions {
 }
 
 export interface ResolvedOptions {
-  node: string;
+  nodeName: string;
   docker: Docker;
   pullPolicy: PullPolicy;
-  runUser: { uid: number; gid: number; spec: string };
-  tmpfsMb: number;
+  runUser: { uid: number; gid: number };
+  tmpSizeMb: number;
   pidsLimit: number;
   capacity: { cpuMillis?: number; memoryMb?: number; maxJobs?: number };
   gpus: number;
@@ -96,8 +98,8 @@ export class DockerOptionsError extends Error {
 
 function positive(name: string, value: number | undefined, fallback: number): number {
   const chosen = value ?? fallback;
-  if (!Number.isFinite(chosen) || chosen <= 0)
-    throw new DockerOptionsError(`${name} must be a positive number, got ${String(value)}`);
+  if (!Number.isInteger(chosen) || chosen <= 0)
+    throw new DockerOptionsError(`${name} must be a positive whole number, got ${String(value)}`);
   return chosen;
 }
 
@@ -108,19 +110,19 @@ function atLeastZero(name: string, value: number | undefined, fallback: number):
   return chosen;
 }
 
-function parseRunUser(spec: string): ResolvedOptions["runUser"] {
-  const match = /^(\d+):(\d+)$/.exec(spec);
-  if (!match) throw new DockerOptionsError(`runUser must be numeric uid:gid, got "${spec}"`);
-  const uid = Number(match[1]);
-  const gid = Number(match[2]);
-  if (uid === 0) throw new DockerOptionsError("runUser must not be root (uid 0)");
-  return { uid, gid, spec };
+function runUser(options: DockerExecutorOptions): ResolvedOptions["runUser"] {
+  const uid = positive("runAsUser (root is refused)", options.runAsUser, 1000);
+  const gid = positive("runAsGroup (root's group is refused)", options.runAsGroup, 1000);
+  return { uid, gid };
 }
 
 export function resolveOptions(options: DockerExecutorOptions): ResolvedOptions {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(options.node))
+  if (
+    typeof options.nodeName !== "string" ||
+    !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(options.nodeName)
+  )
     throw new DockerOptionsError(
-      `node must be letters, digits, '_', '.' or '-' (it names containers), got "${options.node}"`,
+      `nodeName must be letters, digits, '_', '.' or '-' (it names containers), got "${options.nodeName}"`,
     );
   const pullPolicy = options.pullPolicy ?? "if-not-present";
   if (!PULL_POLICIES.includes(pullPolicy))
@@ -134,11 +136,11 @@ export function resolveOptions(options: DockerExecutorOptions): ResolvedOptions 
       ? options.docker
       : new Docker(options.docker ?? { socketPath: DEFAULT_SOCKET_PATH });
   return {
-    node: options.node,
+    nodeName: options.nodeName,
     docker,
     pullPolicy,
-    runUser: parseRunUser(options.runUser ?? "1000:1000"),
-    tmpfsMb: positive("tmpfsMb", options.tmpfsMb, 64),
+    runUser: runUser(options),
+    tmpSizeMb: positive("tmpSizeMb", options.tmpSizeMb, 64),
     pidsLimit: positive("pidsLimit", options.pidsLimit, 1024),
     capacity,
     gpus: atLeastZero("gpus", options.gpus, 0),

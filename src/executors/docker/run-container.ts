@@ -315,7 +315,7 @@ export function runContainer(
       peakMemoryMb: made.tracker ? Math.round((made.tracker.peakBytes / 2 ** 20) * 10) / 10 : null,
       limits,
       details: {
-        node: options.node,
+        node: options.nodeName,
         containerId: made.container?.id ?? null,
         adopted: beginning.kind === "adopted",
         pullMs: made.pullMs,
@@ -331,7 +331,15 @@ export function runContainer(
     let log: RunLog | null = null;
     let outcome: RunOutcome;
     try {
-      log = await openRunLog(request.logDir, channel, options.logCapBytes);
+      log = await openRunLog(request.logDir, channel, options.logCapBytes).catch(
+        (error: unknown) => {
+          throw new RunFailure(
+            "EXECUTOR_UNAVAILABLE",
+            `the run's log folder ${request.logDir} cannot be written: ${String(error)}`,
+            { cause: error },
+          );
+        },
+      );
       outcome =
         beginning.kind === "fresh"
           ? await fresh(log)

@@ -80,6 +80,7 @@ describe("usage samples", () => {
   it("skips frames without figures and keeps the kernel's peak (cgroup v1)", () => {
     const tracker = createUsageTracker(0, 1000);
     expect(tracker.sample({ memory_stats: {}, cpu_stats: { cpu_usage: {} } }, 10)).toBeNull();
+    expect(tracker.peakBytes).toBeNull();
     tracker.sample(
       {
         cpu_stats: { cpu_usage: { total_usage: 1 } },

@@ -9,24 +9,16 @@ import { createEventChannel } from "../run/event-channel.ts";
 import { exited, failed, STOP_CODES, stopMessage } from "../run/outcomes.ts";
 import { limitsOf, openRunLog, outcomeFields, type RunInfo, type RunLog } from "../run/run-log.ts";
 import type { ExecutionErrorCode, RunHandle, RunOutcome, RunRequest } from "../types.ts";
+import { removeContainer, waitForExit, wasOomKilled } from "./container-calls.ts";
 import { checkRequest, containerConfig } from "./container-config.ts";
 import type { Engine } from "./engine.ts";
-import {
-  engineFailure,
-  engineMessage,
-  engineStatus,
-  isAlreadyStopped,
-  isEngineUnreachable,
-  isNotFound,
-  RunFailure,
-  startFailure,
-  unreachable,
-} from "./errors.ts";
+import { engineFailure, engineMessage, RunFailure, startFailure } from "./errors.ts";
 import { checkGpus } from "./gpus.ts";
 import { createWithPullPolicy } from "./images.ts";
 import type { ResolvedOptions } from "./options.ts";
 import { type AttachedOutput, attachOutput } from "./output.ts";
 import { followStats, type StatsFollower } from "./stats-stream.ts";
+import { createStopSequence } from "./stop-sequence.ts";
 import { createUsageTracker, type UsageTracker } from "./usage.ts";
 import { openWritableMounts } from "./writable-mounts.ts";
 
@@ -47,6 +39,10 @@ const OUTPUT_DRAIN_MS = 2000;
 /** setTimeout's ceiling (about 24.8 days); a longer limit is as good as none. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** MiB with one decimal; null when the run ended before its first sample. */
+const peakMb = (bytes: number | null) =>
+  bytes === null ? null : Math.round((bytes / 2 ** 20) * 10) / 10;
+
 export function runContainer(
   context: RunContext,
   request: RunRequest,
@@ -60,7 +56,6 @@ export function runContainer(
   let stopCode: ExecutionErrorCode | null = null;
   let running = false;
   let over = false;
-  let killTimer: NodeJS.Timeout | undefined;
   let limitTimer: NodeJS.Timeout | undefined;
   /** What the run has made so far; what exists at the end is closed or removed. */
   const made: {
@@ -81,57 +76,22 @@ export function runContainer(
   /** Engine trouble that did not decide the outcome, kept for run_info.json. */
   const notes: string[] = [];
 
-  const signal = async (name: "SIGTERM" | "SIGKILL") => {
-    if (!made.container || over) return;
-    try {
-      await made.container.kill({ signal: name });
-    } catch (error) {
-      // Ended or removed meanwhile: nothing is left to stop.
-      if (isAlreadyStopped(error) || isNotFound(error)) return;
-      notes.push(`${name} failed: ${engineMessage(error)}`);
-    }
-  };
-
-  /** SIGTERM, then SIGKILL after the grace, repeated until the container has exited. */
-  const terminate = async () => {
-    const escalate = () => {
-      if (over) return;
-      void signal("SIGKILL");
-      killTimer = setTimeout(escalate, Math.max(1000, options.killGraceMs));
-    };
-    if (options.killGraceMs === 0) return escalate();
-    killTimer = setTimeout(escalate, options.killGraceMs);
-    await signal("SIGTERM");
-  };
+  const stopping = createStopSequence(
+    () => made.container,
+    options.killGraceMs,
+    (message) => notes.push(message),
+  );
 
   const stop = async (code: ExecutionErrorCode) => {
     if (stopCode || over) return;
     stopCode = code;
     // A pull in progress is abandoned; a run not yet started is never started.
     abandon.abort();
-    if (running) await terminate();
+    if (running) await stopping.begin();
   };
 
   const stoppedOutcome = (details: { exitCode?: number | null; durationMs?: number } = {}) =>
     failed(stopCode ?? "CANCELLED", stopMessage(stopCode ?? "CANCELLED", limits), details);
-
-  /** The exit status of the container, or null when it vanished before telling. */
-  const waitForExit = async (target: Docker.Container): Promise<number | null> => {
-    for (;;) {
-      try {
-        const result = (await target.wait({ condition: "not-running" })) as {
-          StatusCode?: unknown;
-        };
-        return typeof result.StatusCode === "number" ? result.StatusCode : null;
-      } catch (error) {
-        if (isNotFound(error)) return null;
-        if (!isEngineUnreachable(error)) throw engineFailure(error, "waiting for the container");
-        // A restarting engine is not a failed run: wait for it, within the grace.
-        if (!(await engine.answersAgain(options.reconnectGraceMs)))
-          throw unreachable(error, "waiting for the container");
-      }
-    }
-  };
 
   /**
    * How a container that exited with `exitCode` ended, from the run's point of view.
@@ -158,7 +118,7 @@ export function runContainer(
   const watch = async (target: Docker.Container, since: number): Promise<RunOutcome> => {
     running = true;
     made.startedAt = since;
-    if (stopCode) void terminate();
+    if (stopCode) void stopping.begin();
     const remaining = Math.max(0, since + Math.max(0, request.timeLimitMs || 0) - Date.now());
     limitTimer = setTimeout(
       () => void stop("TIME_LIMIT_EXCEEDED"),
@@ -166,10 +126,10 @@ export function runContainer(
     );
     made.tracker = createUsageTracker(since, request.resources.cpuMillis);
     made.stats = followStats(target, made.tracker, channel);
-    const exitCode = await waitForExit(target);
+    const exitCode = await waitForExit(target, engine, options.reconnectGraceMs);
     over = true;
+    stopping.end();
     clearTimeout(limitTimer);
-    clearTimeout(killTimer);
     made.stats.close();
     await drainOutput();
     const durationMs = Date.now() - since;
@@ -197,16 +157,6 @@ export function runContainer(
     clearTimeout(timer);
     if (output.error) notes.push(`the output stream broke: ${engineMessage(output.error)}`);
     output.close();
-  };
-
-  const wasOomKilled = async (target: Docker.Container): Promise<boolean> => {
-    try {
-      return (await target.inspect()).State.OOMKilled === true;
-    } catch (error) {
-      // Removed already (by an executor that adopted the run): its exit code is all there is.
-      if (isNotFound(error)) return false;
-      throw engineFailure(error, "reading how the container ended");
-    }
   };
 
   const fresh = async (log: RunLog): Promise<RunOutcome> => {
@@ -272,28 +222,6 @@ export function runContainer(
     return endedOutcome(info.State.ExitCode, info.State.OOMKilled === true, durationMs, true);
   };
 
-  /** Removes the container, waiting out an engine restart or a removal already under way. */
-  const removeContainer = async (target: Docker.Container): Promise<void> => {
-    for (;;) {
-      try {
-        await target.remove({ force: true, v: true });
-        return;
-      } catch (error) {
-        if (isNotFound(error)) return;
-        if (engineStatus(error) === 409 && /already in progress/i.test(engineMessage(error))) {
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          continue;
-        }
-        if (isEngineUnreachable(error) && (await engine.answersAgain(options.reconnectGraceMs)))
-          continue;
-        notes.push(
-          `the container could not be removed (the next sweep removes it): ${engineMessage(error)}`,
-        );
-        return;
-      }
-    }
-  };
-
   const toOutcome = (error: unknown): RunOutcome => {
     // Asked to stop: whatever broke on the way, the run ends as asked.
     if (stopCode) return stoppedOutcome();
@@ -312,7 +240,7 @@ export function runContainer(
       startedAt: made.startedAt === null ? null : new Date(made.startedAt).toISOString(),
       finishedAt: new Date().toISOString(),
       ...outcomeFields(outcome),
-      peakMemoryMb: made.tracker ? Math.round((made.tracker.peakBytes / 2 ** 20) * 10) / 10 : null,
+      peakMemoryMb: peakMb(made.tracker?.peakBytes ?? null),
       limits,
       details: {
         node: options.nodeName,
@@ -348,11 +276,14 @@ export function runContainer(
       outcome = toOutcome(error);
     }
     over = true;
+    stopping.end();
     clearTimeout(limitTimer);
-    clearTimeout(killTimer);
     made.stats?.close();
     made.output?.close();
-    if (made.container) await removeContainer(made.container);
+    if (made.container) {
+      const left = await removeContainer(made.container, engine, options.reconnectGraceMs);
+      if (left) notes.push(`the container could not be removed (the next sweep does): ${left}`);
+    }
     channel.push({ type: "phase", phase: "EXITED", at: Date.now() });
     if (log) {
       await log.close();

@@ -29,8 +29,8 @@ export interface UsageSample {
 export interface UsageTracker {
   /** A sample from one frame, or null for a frame without figures (a container that ended). */
   sample(frame: StatsFrame, nowMs: number): UsageSample | null;
-  /** Highest memory charged to the run so far (bytes). */
-  readonly peakBytes: number;
+  /** Highest memory charged to the run so far (bytes); null before the first sample. */
+  readonly peakBytes: number | null;
 }
 
 /** The engine's zero time ("0001-01-01T00:00:00Z") marks a missing previous frame. */
@@ -52,7 +52,7 @@ export function workingSetBytes(memory: NonNullable<StatsFrame["memory_stats"]>)
  * `cpuLimitMillis`: the run's quota, which that average cannot honestly exceed.
  */
 export function createUsageTracker(runningSinceMs: number, cpuLimitMillis: number): UsageTracker {
-  let peakBytes = 0;
+  let peakBytes: number | null = null;
   return {
     sample(frame, nowMs) {
       const memory = frame.memory_stats ? workingSetBytes(frame.memory_stats) : null;
@@ -60,7 +60,7 @@ export function createUsageTracker(runningSinceMs: number, cpuLimitMillis: numbe
       if (memory === null || typeof cpuNs !== "number") return null;
       // The limit applies to everything charged to the cgroup, page cache included, so the
       // kernel's own high-water mark (v1) is the peak that compares with the limit.
-      peakBytes = Math.max(peakBytes, memory, frame.memory_stats?.max_usage ?? 0);
+      peakBytes = Math.max(peakBytes ?? 0, memory, frame.memory_stats?.max_usage ?? 0);
       const read = timeOf(frame.read);
       const preread = timeOf(frame.preread);
       const preNs = frame.precpu_stats?.cpu_usage?.total_usage;

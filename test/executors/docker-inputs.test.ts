@@ -49,6 +49,7 @@ describe("docker executor options", () => {
     ["a negative /tmp size", { tmpSizeMb: -1 }],
     ["a fractional GPU count", { gpus: 0.5 }],
     ["a capacity cap of zero", { capacity: { maxJobs: 0 } }],
+    ["a negative usage delay", { usageDelayMs: -1 }],
   ])("refuses %s when it is made", (_, over) => {
     expect(() => createDockerExecutor({ nodeName: "n", ...over })).toThrow(DockerOptionsError);
   });
@@ -242,7 +243,7 @@ describeWithDocker("docker executor inputs", () => {
 
   it("holds a busy loop to its CPU quota in the usage samples", async () => {
     const run = await finish(
-      make().start(
+      make({ usageDelayMs: 0 }).start(
         spaces.make().request(sh("while :; do :; done"), {
           resources: { cpuMillis: 250, memoryMb: 64, gpus: 0 },
           timeLimitMs: 2500,
@@ -264,6 +265,20 @@ describeWithDocker("docker executor inputs", () => {
     expect(run.outcome).toMatchObject({ ok: true });
     expect(statSync(path.join(ws.dir, "output"))).toMatchObject({ uid: 1000, gid: 1000 });
     expect(statSync(path.join(ws.dir, "output", "mine"))).toMatchObject({ uid: 1000 });
+  });
+
+  it("samples usage only once a run has gone on for usageDelayMs", async () => {
+    const brief = await finish(
+      make({ usageDelayMs: 800 }).start(spaces.make().request(sh("true"))),
+    );
+    expect(brief.events.some((e) => e.type === "usage")).toBe(false);
+    const longer = await finish(
+      make({ usageDelayMs: 200 }).start(spaces.make().request(sh("sleep 1.5"))),
+    );
+    const running = longer.events.find((e) => e.type === "phase" && e.phase === "RUNNING");
+    const first = longer.events.find((e) => e.type === "usage");
+    expect(first).toBeDefined();
+    expect((first?.at ?? 0) - (running?.at ?? 0)).toBeGreaterThanOrEqual(200);
   });
 
   it("reports health and capacity from the engine, bounded by the options", async () => {

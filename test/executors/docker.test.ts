@@ -8,8 +8,16 @@ import { BUSYBOX_IMAGE } from "../images/build.ts";
 import { describeExecutorConformance } from "./conformance.ts";
 
 const node = `test-conformance-${randomBytes(4).toString("hex")}`;
+// Usage is sampled from the start (by default it waits 500 ms): the suite's sampling test
+// runs about a second, less on a fast machine.
 const make = () =>
-  createDockerExecutor({ nodeName: node, pullPolicy: "never", killGraceMs: 300, pidsLimit: 128 });
+  createDockerExecutor({
+    nodeName: node,
+    pullPolicy: "never",
+    killGraceMs: 300,
+    pidsLimit: 128,
+    usageDelayMs: 0,
+  });
 
 describeWithDocker("docker executor", () => {
   afterAll(async () => {

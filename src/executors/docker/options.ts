@@ -69,6 +69,12 @@ export interface DockerExecutorOptions {
   reconnectGraceMs?: number;
   /** How long `health()` waits for the engine before calling it unhealthy (ms, default 5000). */
   healthTimeoutMs?: number;
+  /**
+   * How long a run goes before its CPU and memory are first sampled (ms, default 500); then
+   * about every second. Opening the engine's stats stream costs it CPU at every start,
+   * wasted on jobs that are over by then, as the local executor's first sample also waits.
+   */
+  usageDelayMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -85,6 +91,7 @@ export interface ResolvedOptions {
   killGraceMs: number;
   reconnectGraceMs: number;
   healthTimeoutMs: number;
+  usageDelayMs: number;
 }
 
 export const DEFAULT_SOCKET_PATH = "/var/run/docker.sock";
@@ -149,5 +156,6 @@ export function resolveOptions(options: DockerExecutorOptions): ResolvedOptions 
     killGraceMs: atLeastZero("killGraceMs", options.killGraceMs, 2000),
     reconnectGraceMs: atLeastZero("reconnectGraceMs", options.reconnectGraceMs, 10_000),
     healthTimeoutMs: positive("healthTimeoutMs", options.healthTimeoutMs, 5000),
+    usageDelayMs: atLeastZero("usageDelayMs", options.usageDelayMs, 500),
   };
 }

@@ -57,6 +57,7 @@ export function runContainer(
   let running = false;
   let over = false;
   let limitTimer: NodeJS.Timeout | undefined;
+  let statsTimer: NodeJS.Timeout | undefined;
   /** What the run has made so far; what exists at the end is closed or removed. */
   const made: {
     container: Docker.Container | null;
@@ -124,13 +125,19 @@ export function runContainer(
       () => void stop("TIME_LIMIT_EXCEEDED"),
       Math.min(remaining, MAX_TIMER_MS),
     );
-    made.tracker = createUsageTracker(since, request.resources.cpuMillis);
-    made.stats = followStats(target, made.tracker, channel);
+    const tracker = createUsageTracker(since, request.resources.cpuMillis);
+    made.tracker = tracker;
+    const sample = () => {
+      if (!over) made.stats = followStats(target, tracker, channel);
+    };
+    if (options.usageDelayMs === 0) sample();
+    else statsTimer = setTimeout(sample, options.usageDelayMs);
     const exitCode = await waitForExit(target, engine, options.reconnectGraceMs);
     over = true;
     stopping.end();
     clearTimeout(limitTimer);
-    made.stats.close();
+    clearTimeout(statsTimer);
+    made.stats?.close();
     await drainOutput();
     const durationMs = Date.now() - since;
     if (exitCode === null) {
@@ -278,6 +285,7 @@ export function runContainer(
     over = true;
     stopping.end();
     clearTimeout(limitTimer);
+    clearTimeout(statsTimer);
     made.stats?.close();
     made.output?.close();
     if (made.container) {

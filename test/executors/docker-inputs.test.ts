@@ -40,7 +40,8 @@ const spaces = workspaces();
 
 describe("docker executor options", () => {
   it.each([
-    ["a node name that cannot name a container", { nodeName: "bad name" }],
+    ["an empty node name", { nodeName: "" }],
+    ["a node name with a newline", { nodeName: "a\nb" }],
     ["root as the run user", { runAsUser: 0 }],
     ["root's group as the run group", { runAsGroup: 0 }],
     ["a fractional run user", { runAsUser: 1000.5 }],

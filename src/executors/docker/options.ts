@@ -124,12 +124,10 @@ function runUser(options: DockerExecutorOptions): ResolvedOptions["runUser"] {
 }
 
 export function resolveOptions(options: DockerExecutorOptions): ResolvedOptions {
-  if (
-    typeof options.nodeName !== "string" ||
-    !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(options.nodeName)
-  )
+  // Any name a label can hold; container names replace what they cannot (labels.ts).
+  if (typeof options.nodeName !== "string" || !/^[^\p{Cc}]+$/u.test(options.nodeName))
     throw new DockerOptionsError(
-      `nodeName must be letters, digits, '_', '.' or '-' (it names containers), got "${options.nodeName}"`,
+      `nodeName must be a non-empty name, got ${JSON.stringify(options.nodeName)}`,
     );
   const pullPolicy = options.pullPolicy ?? "if-not-present";
   if (!PULL_POLICIES.includes(pullPolicy))

@@ -1,9 +1,10 @@
-// The Docker executor's pure parts: the engine's output framing, read across any chunking,
-// and stats frames of cgroup v1 and v2 engines turned into usage samples.
+// The Docker executor's pure parts: the engine's output framing, read across any chunking;
+// stats frames of cgroup v1 and v2 engines turned into usage samples; container names.
 import { describe, expect, it } from "vitest";
 import { createFrameReader } from "../../src/executors/docker/frames.ts";
+import { containerName } from "../../src/executors/docker/labels.ts";
 import { createUsageTracker } from "../../src/executors/docker/usage.ts";
-import type { LogStream } from "../../src/executors/types.ts";
+import type { LogStream, RunRequest } from "../../src/executors/types.ts";
 
 const frame = (type: number, text: string) => {
   const payload = Buffer.from(text);
@@ -89,5 +90,26 @@ describe("usage samples", () => {
       10,
     );
     expect(tracker.peakBytes).toBe(9e6);
+  });
+});
+
+describe("container names", () => {
+  const named = (node: string, jobId: string, attempt = 1) =>
+    containerName(node, { jobId, attempt } as RunRequest);
+  const valid = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+  it("keeps a name the engine accepts as it is", () => {
+    expect(named("node-1", "0190c6a2-7f3b-7c8e-9d4a-1b2c3d4e5f60", 2)).toBe(
+      "autoscorer-node-1-0190c6a2-7f3b-7c8e-9d4a-1b2c3d4e5f60-2",
+    );
+  });
+
+  it("replaces what the engine refuses, and tells apart ids that differ only there", () => {
+    const a = named("host:1", "job/a");
+    const b = named("host:1", "job:a");
+    expect(a).toMatch(valid);
+    expect(b).toMatch(valid);
+    expect(a).not.toBe(b);
+    expect(named("n", "x".repeat(1000))).toMatch(valid);
   });
 });

@@ -20,7 +20,7 @@ import type Docker from "dockerode";
 import { containerConfig } from "../src/executors/docker/container-config.ts";
 import { createDockerExecutor } from "../src/executors/docker/docker-executor.ts";
 import { resolveOptions } from "../src/executors/docker/options.ts";
-import type { Executor, RunEvent, RunRequest } from "../src/executors/types.ts";
+import type { Executor, RunPhase, RunRequest } from "../src/executors/types.ts";
 import { BUSYBOX_IMAGE, ensureTestImages } from "../test/images/build.ts";
 import { fmt, percentile } from "./lib.ts";
 
@@ -84,7 +84,7 @@ export function dockerExecutorBackend(request: RunRequest): BenchBackend {
       sequence += 1;
       const began = performance.now();
       const handle = executor.start({ ...request, jobId: `bench-${process.pid}-${sequence}` });
-      const at: Partial<Record<RunEvent["type"] | string, number>> = {};
+      const at: Partial<Record<RunPhase, number>> = {};
       for await (const event of handle.events)
         if (event.type === "phase") at[event.phase] = performance.now();
       const outcome = await handle.outcome;

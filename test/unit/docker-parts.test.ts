@@ -1,9 +1,14 @@
-// The Docker executor's pure parts: the engine's output framing, read across any chunking;
-// stats frames of cgroup v1 and v2 engines turned into usage samples; container names.
+// The Docker executor's parts that need no engine: the engine's output framing, read across
+// any chunking; stats frames of cgroup v1 and v2 engines turned into usage samples;
+// container names; writable mounts handed to the run user.
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createFrameReader } from "../../src/executors/docker/frames.ts";
 import { containerName } from "../../src/executors/docker/labels.ts";
 import { createUsageTracker } from "../../src/executors/docker/usage.ts";
+import { openWritableMounts } from "../../src/executors/docker/writable-mounts.ts";
 import type { LogStream, RunRequest } from "../../src/executors/types.ts";
 
 const frame = (type: number, text: string) => {
@@ -111,5 +116,55 @@ describe("container names", () => {
     expect(b).toMatch(valid);
     expect(a).not.toBe(b);
     expect(named("n", "x".repeat(1000))).toMatch(valid);
+  });
+});
+
+describe("writable mounts", () => {
+  const folder = () => mkdtempSync(path.join(os.tmpdir(), "autoscorer-mount-"));
+  const self = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+
+  it("opens a folder the run user does not own to everyone when it cannot chown", async () => {
+    const dir = folder();
+    try {
+      await openWritableMounts(
+        [{ source: dir, target: "output", readOnly: false }],
+        { uid: self.uid + 1, gid: self.gid + 1 },
+        false,
+      );
+      expect(statSync(dir).mode & 0o777).toBe(0o777);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("leaves read-only mounts, and folders the run user owns, as they are", async () => {
+    const dir = folder();
+    try {
+      const before = statSync(dir).mode;
+      await openWritableMounts(
+        [{ source: dir, target: "input/data", readOnly: true }],
+        self,
+        false,
+      );
+      await openWritableMounts([{ source: dir, target: "output", readOnly: false }], self, false);
+      expect(statSync(dir).mode).toBe(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a writable mount that does not exist as CONTAINER_CREATE_FAILED", async () => {
+    await expect(
+      openWritableMounts(
+        [
+          {
+            source: path.join(os.tmpdir(), "autoscorer-no-such-folder"),
+            target: "o",
+            readOnly: false,
+          },
+        ],
+        self,
+      ),
+    ).rejects.toMatchObject({ code: "CONTAINER_CREATE_FAILED" });
   });
 });

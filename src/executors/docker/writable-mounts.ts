@@ -11,11 +11,12 @@ import { chmod, chown, stat } from "node:fs/promises";
 import type { Mount } from "../types.ts";
 import { RunFailure } from "./errors.ts";
 
+/** `asRoot`: whether this process may chown (it is the worker's own uid that decides). */
 export async function openWritableMounts(
   mounts: readonly Mount[],
   user: { uid: number; gid: number },
+  asRoot = process.getuid?.() === 0,
 ): Promise<void> {
-  const asRoot = process.getuid?.() === 0;
   for (const mount of mounts) {
     if (mount.readOnly) continue;
     try {

@@ -169,12 +169,13 @@ describeWithDocker("docker executor isolation", () => {
   it("caps a fork bomb at the pids limit; the host goes on unharmed", async () => {
     const ws = spaces.make();
     // The classic bomb, each copy leaving a sleeper that holds its slot, so the container
-    // stays pressed against the ceiling; then the shell watches its cgroup's process count
-    // with builtins only (it cannot fork any more) and reports the most it saw and how
-    // many forks the kernel refused.
+    // stays pressed against the ceiling. It starts in a subshell: the main shell forks that
+    // once, before there is any bomb, and never again (a fork it tried at the ceiling would
+    // fail and end it). It watches its cgroup's process count with builtins only and
+    // reports the most it saw and how many forks the kernel refused.
     const bomb = [
       "d=/sys/fs/cgroup/pids; [ -r $d/pids.current ] || d=/sys/fs/cgroup",
-      "b() { sleep 1000 & b | b & }; b",
+      "b() { sleep 1000 & b | b & }; ( b ) &",
       "most=0; i=0",
       "while [ $i -lt 100000 ]; do read c < $d/pids.current; [ $c -gt $most ] && most=$c; i=$((i+1)); done",
       "read refused < $d/pids.events; read limit < $d/pids.max",

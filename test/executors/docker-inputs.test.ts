@@ -276,7 +276,7 @@ describeWithDocker("docker executor inputs", () => {
     );
     expect(brief.events.some((e) => e.type === "usage")).toBe(false);
     const longer = await finish(
-      make({ usageDelayMs: 200 }).start(spaces.make().request(sh("sleep 1.5"))),
+      make({ usageDelayMs: 200 }).start(spaces.make().request(sh("sleep 2"))),
     );
     const running = longer.events.find((e) => e.type === "phase" && e.phase === "RUNNING");
     const first = longer.events.find((e) => e.type === "usage");

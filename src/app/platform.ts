@@ -18,7 +18,8 @@ import { createScorerRegistry, type ScorerRegistry } from "../scorers/index.ts";
 import { createAuthenticator } from "../server/auth.ts";
 import { createContextFactory, createGraphQLServer } from "../server/graphql.ts";
 import { createHttpServer } from "../server/http.ts";
-import { createRateLimiter } from "../server/rate-limit.ts";
+import { createRateLimiter, rateLimitSettingsOf, unlimited } from "../server/rate-limit.ts";
+import { createWebSocketGuards } from "../server/websocket-guards.ts";
 import { startWorker, type Worker } from "../worker/worker.ts";
 import { startBoss } from "./boss.ts";
 import { provideDatabase } from "./database.ts";
@@ -145,10 +146,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         apiLog.warn({ err: error }, message),
       );
       stops.push(async () => auth.close());
+      const { rateLimit, webSocket } = config.server;
+      const rateLimiter = rateLimit.enabled
+        ? createRateLimiter(rateLimitSettingsOf(rateLimit))
+        : unlimited;
       const deps = {
         db,
         auth,
-        rateLimiter: createRateLimiter(config.server.rateLimitPerMinute),
+        rateLimiter,
         services: {
           events,
           scorers,
@@ -160,15 +165,22 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           retry: { boss, maxAttempts: config.scheduler.maxAttempts },
         },
         log: apiLog,
+        production: config.env === "production",
         graphiql: config.env === "development",
-        maxQueryDepth: config.server.maxQueryDepth,
+        limits: config.server.graphqlLimits,
+        maxBodyBytes: config.server.maxBodyBytes,
+        maxBatchOperations: config.server.maxBatchOperations,
+        trustedProxyHops: rateLimit.trustedProxyHops,
       };
       const http = createHttpServer({
         db,
         yoga: createGraphQLServer(deps),
         contextFor: createContextFactory(deps),
         webRoot: WEB_ROOT,
-        maxBodyBytes: config.server.maxBodyBytes,
+        webSocket: createWebSocketGuards(webSocket, {
+          limiter: rateLimiter,
+          trustedProxyHops: rateLimit.trustedProxyHops,
+        }),
         log: apiLog,
       });
       await new Promise<void>((resolve, reject) => {

@@ -8,6 +8,7 @@ import { WebSocketServer } from "ws";
 import type { Logger } from "../log.ts";
 import type { GraphQLContext } from "../schema/context.ts";
 import type { ContextFactory, GraphQLServer } from "./graphql.ts";
+import type { WebSocketGuards } from "./websocket-guards.ts"; // api-hardening
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
@@ -19,8 +20,14 @@ export function attachWebSocket(
   yoga: GraphQLServer,
   contextFor: ContextFactory,
   log: Logger,
+  guards: WebSocketGuards, // api-hardening
 ): { close(): Promise<void> } {
-  const wss = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  // api-hardening: Origin check on the upgrade and the message size limit.
+  const wss = new WebSocketServer({
+    server: httpServer,
+    path: "/graphql",
+    ...guards.serverOptions,
+  });
   const cleanup = useServer<{ authorization?: string }, { context?: GraphQLContext }>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args) as never,
@@ -37,6 +44,13 @@ export function attachWebSocket(
         }
       },
       onSubscribe: async (ctx, _id, payload) => {
+        // api-hardening: operations per socket and the rate limit, before any parsing.
+        const refused = guards.admitOperation(
+          ctx,
+          ctx.extra.context?.actor ?? null,
+          ctx.extra.request,
+        );
+        if (refused) return [...refused];
         const { schema, execute, subscribe, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,

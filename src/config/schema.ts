@@ -7,6 +7,18 @@ const positiveInt = z.number().int().positive();
 /** Seconds may be fractional: tests and small deployments run with sub-second heartbeats. */
 const seconds = z.number().positive();
 const executorKind = z.enum(["LOCAL", "DOCKER", "KUBERNETES"]);
+/** A browser origin, `scheme://host[:port]` exactly as browsers send it, or "*". */
+const origin = z.string().refine(
+  (value) => {
+    if (value === "*") return true;
+    try {
+      return new URL(value).origin === value;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an origin such as "https://scores.example.org" (no path), or "*"' },
+);
 /**
  * One class of token bucket: `perMinute` refill (0: unlimited) and `burst` capacity
  * (default: a minute's worth).
@@ -89,7 +101,7 @@ export const configSchema = z
              * besides the API's own origin; "*" allows any. Clients that send no Origin
              * (scripts, the CLI) are not browsers and are always allowed.
              */
-            allowedOrigins: z.array(z.string().min(1)).default([]),
+            allowedOrigins: z.array(origin).default([]),
           })
           .strict()
           .prefault({}),

@@ -107,9 +107,13 @@ export function upgradeStatus(
 ): Promise<{ status: number; body: string; ms: number }> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(`${baseUrl.replace(/^http/, "ws")}/graphql`, "graphql-transport-ws", {
-      headers,
-    });
+    const socket = new WebSocket(
+      `${baseUrl.replace(/^http/, "ws")}/graphql`,
+      "graphql-transport-ws",
+      {
+        headers,
+      },
+    );
     socket.on("open", () => {
       socket.close();
       resolve({ status: 101, body: "", ms: performance.now() - started });

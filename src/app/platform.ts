@@ -18,7 +18,7 @@ import { createScorerRegistry, type ScorerRegistry } from "../scorers/index.ts";
 import { createAuthenticator } from "../server/auth.ts";
 import { createContextFactory, createGraphQLServer } from "../server/graphql.ts";
 import { createHttpServer } from "../server/http.ts";
-import { createRateLimiter, rateLimitSettingsOf, unlimited } from "../server/rate-limit.ts";
+import { createRateLimiter, rateLimitSettingsOf } from "../server/rate-limit.ts";
 import { createWebSocketGuards } from "../server/websocket-guards.ts";
 import { startWorker, type Worker } from "../worker/worker.ts";
 import { startBoss } from "./boss.ts";
@@ -149,7 +149,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       const { rateLimit, webSocket } = config.server;
       const rateLimiter = rateLimit.enabled
         ? createRateLimiter(rateLimitSettingsOf(rateLimit))
-        : unlimited;
+        : null;
       const deps = {
         db,
         auth,

@@ -22,7 +22,8 @@ import { type NodeServerContext, useRateLimit } from "./use-rate-limit.ts";
 export interface GraphQLDeps {
   db: Database;
   auth: Authenticator;
-  rateLimiter: RateLimiter;
+  /** null: rate limiting is off (`server.rateLimit.enabled: false`). */
+  rateLimiter: RateLimiter | null;
   services: ApiServices;
   log: Logger;
   /** Production hides the schema: no GraphiQL, no introspection, no field suggestions. */
@@ -91,12 +92,16 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
     plugins: [
       // Refusals that need no key lookup come first: a forged cross-site request costs nothing.
       useCsrfPrevention(),
-      useRateLimit({
-        auth: deps.auth,
-        limiter: deps.rateLimiter,
-        trustedProxyHops: deps.trustedProxyHops,
-        maxBatchOperations: deps.maxBatchOperations,
-      }),
+      ...(deps.rateLimiter
+        ? [
+            useRateLimit({
+              auth: deps.auth,
+              limiter: deps.rateLimiter,
+              trustedProxyHops: deps.trustedProxyHops,
+              maxBatchOperations: deps.maxBatchOperations,
+            }),
+          ]
+        : []),
       useBuiltInRefusalCodes(deps),
       ...(deps.production ? [useNoIntrospection()] : []),
       useQueryLimits(deps.limits, { hideSuggestions: deps.production }),

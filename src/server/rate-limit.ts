@@ -53,8 +53,6 @@ interface Bucket {
 
 const ALLOWED: RateDecision = { allowed: true };
 
-export const unlimited: RateLimiter = { take: () => ALLOWED, size: 0 };
-
 export function createRateLimiter(
   settings: RateLimitSettings,
   now: () => number = Date.now,

@@ -25,7 +25,8 @@ export interface WebSocketLimits {
 }
 
 export interface WebSocketGuardDeps {
-  limiter: RateLimiter;
+  /** null: rate limiting is off. */
+  limiter: RateLimiter | null;
   trustedProxyHops: number;
 }
 
@@ -103,6 +104,7 @@ export function createWebSocketGuards(
           ),
         ];
       }
+      if (!deps.limiter) return null;
       const decision = deps.limiter.take({
         actor,
         address: addressOf(request, deps.trustedProxyHops),

@@ -2,7 +2,7 @@
 // counted from graphql-ws' record of running operations.
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { createRateLimiter, unlimited } from "../../src/server/rate-limit.ts";
+import { createRateLimiter } from "../../src/server/rate-limit.ts";
 import { createWebSocketGuards, originAllowed } from "../../src/server/websocket-guards.ts";
 
 const allowed = new Set(["https://scores.example.org"]);
@@ -32,7 +32,7 @@ describe("WebSocket origin check", () => {
 describe("operations per socket", () => {
   const guards = createWebSocketGuards(
     { maxPayloadBytes: 1024, maxOperations: 3, allowedOrigins: [] },
-    { limiter: unlimited, trustedProxyHops: 0 },
+    { limiter: null, trustedProxyHops: 0 },
   );
   // graphql-ws records an operation before onSubscribe runs, so the count includes it.
   const running = (n: number) => ({

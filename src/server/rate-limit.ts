@@ -25,11 +25,8 @@ export type RateLimitSettings = Record<BucketClass, BucketSettings> & {
   maxTrackedCallers: number;
 };
 
-export interface RateCaller {
-  actor: Principal | null;
-  /** The client's address (see client-address.ts), for callers without a key. */
-  address: string;
-}
+/** A caller with a key, or one without, counted by its address (see client-address.ts). */
+export type RateCaller = { actor: Principal } | { actor: null; address: string };
 
 export type RateDecision =
   | { allowed: true }
@@ -62,8 +59,8 @@ export function createRateLimiter(
   const buckets = new Map<string, Bucket>();
 
   const bucketsOf = (caller: RateCaller): Array<[BucketClass, string]> => {
+    if (!caller.actor) return [["anonymous", `ip:${caller.address}`]];
     const { actor } = caller;
-    if (!actor) return [["anonymous", `ip:${caller.address}`]];
     if (actor.isPlatformAdmin) return [["admin", `admin:${actor.apiKeyId}`]];
     const own: [BucketClass, string] = ["apiKey", `key:${actor.apiKeyId}`];
     return actor.tenantId ? [own, ["tenant", `tenant:${actor.tenantId}`]] : [own];

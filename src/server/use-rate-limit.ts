@@ -28,7 +28,8 @@ export interface NodeServerContext {
 export function useRateLimit(deps: RateLimitDeps): Plugin<object, NodeServerContext> {
   return {
     async onRequestParse({ request, serverContext }) {
-      const address = addressOf(serverContext.req, deps.trustedProxyHops);
+      // Only callers without a valid key are counted by address.
+      const address = () => addressOf(serverContext.req, deps.trustedProxyHops);
       let actor: Principal | null;
       try {
         actor = await deps.auth.fromAuthorization(request.headers.get("authorization"));
@@ -37,10 +38,10 @@ export function useRateLimit(deps: RateLimitDeps): Plugin<object, NodeServerCont
           // The context factory meets the same failure and masks it with a request id.
           return;
         }
-        const decision = deps.limiter.take({ actor: null, address });
+        const decision = deps.limiter.take({ actor: null, address: address() });
         throw decision.allowed ? requestError(error) : rateLimited(decision);
       }
-      const caller: RateCaller = { actor, address };
+      const caller: RateCaller = actor ? { actor } : { actor: null, address: address() };
       const decision = deps.limiter.take(caller);
       if (!decision.allowed) throw rateLimited(decision);
       return {

@@ -105,10 +105,9 @@ export function createWebSocketGuards(
         ];
       }
       if (!deps.limiter) return null;
-      const decision = deps.limiter.take({
-        actor,
-        address: addressOf(request, deps.trustedProxyHops),
-      });
+      const decision = deps.limiter.take(
+        actor ? { actor } : { actor: null, address: addressOf(request, deps.trustedProxyHops) },
+      );
       return decision.allowed ? null : [withoutHttp(rateLimited(decision))];
     },
   };

@@ -26,11 +26,9 @@ const key = (apiKeyId: string, tenantId: string | null = "t1"): RateCaller => ({
     isPlatformAdmin: false,
     role: tenantId ? "MEMBER" : null,
   } satisfies Principal,
-  address: "10.0.0.1",
 });
 const admin = (apiKeyId: string): RateCaller => ({
   actor: { userId: "u", apiKeyId, tenantId: null, isPlatformAdmin: true, role: null },
-  address: "10.0.0.1",
 });
 const anonymous = (address: string): RateCaller => ({ actor: null, address });
 

@@ -26,8 +26,9 @@ export interface GraphQLDeps {
   rateLimiter: RateLimiter | null;
   services: ApiServices;
   log: Logger;
-  /** Production hides the schema: no GraphiQL, no introspection, no field suggestions. */
+  /** Production hides the schema: no introspection, no field suggestions. */
   production: boolean;
+  /** GraphiQL (development only). */
   graphiql: boolean;
   limits: QueryLimits;
   maxBodyBytes: number;
@@ -75,7 +76,7 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
   return createYoga<NodeServerContext, GraphQLContext>({
     schema: buildSchema(),
     graphqlEndpoint: "/graphql",
-    graphiql: deps.graphiql && !deps.production ? { subscriptionsProtocol: "WS" } : false,
+    graphiql: deps.graphiql ? { subscriptionsProtocol: "WS" } : false,
     landingPage: false,
     // Masking is done by useErrorPolicy, which knows the request id.
     maskedErrors: false,

@@ -19,7 +19,8 @@ export function useCsrfPrevention(): Plugin {
   return {
     onRequestParse(payload) {
       try {
-        // The plugin's hook is synchronous: it throws or returns nothing.
+        // The plugin's hook is synchronous: it throws or returns nothing. (Its payload type is
+        // Yoga's for another context type; the hook reads only the request's headers.)
         csrf.onRequestParse?.(payload as never);
       } catch (error) {
         if (!(error instanceof GraphQLError)) throw error;
@@ -33,7 +34,11 @@ export function useCsrfPrevention(): Plugin {
   };
 }
 
-/** Validation then refuses `__schema` and `__type` (but not `__typename`), on HTTP and WebSocket alike. */
+/**
+ * Validation refuses `__schema` and `__type` (not `__typename`) with graphql-js' own rule.
+ * Not @graphql-yoga/plugin-disable-introspection: it marks requests in onRequestParse, which
+ * WebSocket operations (run through `getEnveloped`) never pass, so they would introspect.
+ */
 export function useNoIntrospection(): Plugin {
   return {
     onValidate: ({ addValidationRule }) => addValidationRule(NoSchemaIntrospectionCustomRule),

@@ -1,8 +1,9 @@
 // Rate limiting of HTTP requests, before their body is read: the caller is authenticated from
 // the Authorization header (the authenticator caches keys, and the context built later for a
 // request finds the key there) and charged a token, as every request is, however it ends;
-// a batch is charged its other operations once its body is parsed, all of them or none. A failed authentication is charged to the client
-// address, so guessing keys is limited like an anonymous caller.
+// a batch is charged its other operations once its body is parsed, all of them or none. A
+// failed authentication is charged to the client address, so guessing keys is limited like
+// an anonymous caller.
 import type { IncomingMessage } from "node:http";
 import type { Plugin } from "graphql-yoga";
 import { UnauthenticatedError } from "../domain/errors.ts";

@@ -19,7 +19,8 @@ import { createScorerRegistry, type ScorerRegistry } from "../scorers/index.ts";
 import { createAuthenticator } from "../server/auth.ts";
 import { createContextFactory, createGraphQLServer } from "../server/graphql.ts";
 import { createHttpServer } from "../server/http.ts";
-import { createRateLimiter } from "../server/rate-limit.ts";
+import { createRateLimiter, rateLimitSettingsOf } from "../server/rate-limit.ts";
+import { createWebSocketGuards } from "../server/websocket-guards.ts";
 import { createLiveOutput } from "../worker/live-output.ts";
 import { startWorker, type Worker } from "../worker/worker.ts";
 import { startBoss } from "./boss.ts";
@@ -164,10 +165,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         { snapshotIntervalMs: config.realtime.snapshotIntervalMs, credentialRecheckMs: 30_000 },
       );
       stops.push(async () => live.close());
+      const { rateLimit, webSocket } = config.server;
+      const rateLimiter = rateLimit.enabled
+        ? createRateLimiter(rateLimitSettingsOf(rateLimit))
+        : null;
       const deps = {
         db,
         auth,
-        rateLimiter: createRateLimiter(config.server.rateLimitPerMinute),
+        rateLimiter,
         services: {
           events,
           scorers,
@@ -180,16 +185,23 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           live,
         },
         log: apiLog,
+        production: config.env === "production",
         graphiql: config.env === "development",
-        maxQueryDepth: config.server.maxQueryDepth,
+        limits: config.server.graphqlLimits,
+        maxBodyBytes: config.server.maxBodyBytes,
+        maxBatchOperations: config.server.maxBatchOperations,
+        trustedProxyHops: rateLimit.trustedProxyHops,
       };
       const http = createHttpServer({
         db,
         yoga: createGraphQLServer(deps),
         contextFor: createContextFactory(deps),
         webRoot: WEB_ROOT,
-        maxBodyBytes: config.server.maxBodyBytes,
         credentials: live.credentials,
+        webSocket: createWebSocketGuards(webSocket, {
+          limiter: rateLimiter,
+          trustedProxyHops: rateLimit.trustedProxyHops,
+        }),
         log: apiLog,
       });
       await new Promise<void>((resolve, reject) => {

@@ -7,6 +7,30 @@ const positiveInt = z.number().int().positive();
 /** Seconds may be fractional: tests and small deployments run with sub-second heartbeats. */
 const seconds = z.number().positive();
 const executorKind = z.enum(["LOCAL", "DOCKER", "KUBERNETES"]);
+/** A browser origin, `scheme://host[:port]` exactly as browsers send it, or "*". */
+const origin = z.string().refine(
+  (value) => {
+    if (value === "*") return true;
+    try {
+      return new URL(value).origin === value;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected an origin such as "https://scores.example.org" (no path), or "*"' },
+);
+/**
+ * One class of token bucket: `perMinute` refill (0: unlimited) and `burst` capacity
+ * (default: a minute's worth).
+ */
+const bucket = (perMinute: number) =>
+  z
+    .object({
+      perMinute: z.number().int().min(0).default(perMinute),
+      burst: positiveInt.optional(),
+    })
+    .strict()
+    .prefault({});
 
 export const configSchema = z
   .object({
@@ -16,12 +40,71 @@ export const configSchema = z
       .object({
         host: z.string().min(1).default("0.0.0.0"),
         port: port.default(4000),
-        /** Largest accepted GraphQL request body. */
+        /**
+         * Largest accepted GraphQL request body, counted as it streams in, so a chunked body
+         * without a Content-Length is cut off at the same size (HTTP 413).
+         */
         maxBodyBytes: positiveInt.default(1_048_576),
-        /** Deepest accepted GraphQL selection set. */
-        maxQueryDepth: positiveInt.default(12),
-        /** Requests per minute per API key; 0 disables. */
-        rateLimitPerMinute: z.number().int().min(0).default(600),
+        /** Most operations in one batched HTTP request (a JSON array); 0 refuses batches. */
+        maxBatchOperations: z.number().int().min(0).default(5),
+        /** Limits on one GraphQL document, checked before it runs (docs/operations.md). */
+        graphqlLimits: z
+          .object({
+            /** Off only to measure what the limits cost; never in production. */
+            enabled: z.boolean().default(true),
+            /** Deepest selection; fragments and union branches add no level. */
+            maxDepth: positiveInt.default(12),
+            /** Aliased fields in one operation. */
+            maxAliases: positiveInt.default(15),
+            /** Lexical tokens of the whole document (names, punctuation, values). */
+            maxTokens: positiveInt.default(1000),
+            /** Directives in one operation. */
+            maxDirectives: positiveInt.default(20),
+            /**
+             * Static cost: 1 per scalar, 2 per object, times 1.5 per level, times a literal
+             * `first`/`last`.
+             */
+            maxCost: positiveInt.default(20_000),
+          })
+          .strict()
+          .prefault({}),
+        /** Token buckets, in memory per API process (docs/operations.md). */
+        rateLimit: z
+          .object({
+            enabled: z.boolean().default(true),
+            /** Each tenant API key (members, owners, viewers). */
+            apiKey: bucket(600),
+            /** All keys of one tenant together, besides each key's own bucket. */
+            tenant: bucket(1200),
+            /** Each platform admin key, instead of the two above. */
+            admin: bucket(6000),
+            /** Callers without an API key, and failed authentications, per client address. */
+            anonymous: bucket(60),
+            /** Callers remembered at once; past it the least recently seen is forgotten. */
+            maxTrackedCallers: positiveInt.default(100_000),
+            /**
+             * Reverse proxies in front of the API whose X-Forwarded-For entries are trusted to
+             * name the client; 0 uses the connection's own address.
+             */
+            trustedProxyHops: z.number().int().min(0).default(0),
+          })
+          .strict()
+          .prefault({}),
+        webSocket: z
+          .object({
+            /** Largest accepted WebSocket message; a larger one closes the socket (1009). */
+            maxPayloadBytes: positiveInt.default(1_048_576),
+            /** Operations running at once on one socket; more are refused one by one. */
+            maxOperations: positiveInt.default(100),
+            /**
+             * Browser origins (e.g. "https://scores.example.org") allowed to open a socket
+             * besides the API's own origin; "*" allows any. Clients that send no Origin
+             * (scripts, the CLI) are not browsers and are always allowed.
+             */
+            allowedOrigins: z.array(origin).default([]),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -5,42 +5,37 @@
 import { randomUUID } from "node:crypto";
 import { useGraphQlJit } from "@envelop/graphql-jit";
 import { getOperationAST } from "graphql";
-import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Database } from "../db/database.ts";
-import { AppError, RateLimitedError } from "../domain/errors.ts";
+import { AppError } from "../domain/errors.ts";
 import type { Logger } from "../log.ts";
 import type { ApiServices, GraphQLContext } from "../schema/context.ts";
 import { buildSchema } from "../schema/index.ts";
 import type { Authenticator } from "./auth.ts";
-import { depthLimitRule } from "./depth-limit.ts";
 import { useErrorPolicy } from "./error-policy.ts";
+import { boundedParseCaches } from "./parse-cache.ts";
+import { type QueryLimits, useQueryLimits } from "./query-limits.ts";
 import type { RateLimiter } from "./rate-limit.ts";
+import { requestError } from "./refusals.ts";
+import { useBuiltInRefusalCodes, useCsrfPrevention, useNoIntrospection } from "./request-guards.ts";
 import { useSharedSubscriptionExecution } from "./shared-subscription-execution.ts";
+import { type NodeServerContext, useRateLimit } from "./use-rate-limit.ts";
 
 export interface GraphQLDeps {
   db: Database;
   auth: Authenticator;
-  rateLimiter: RateLimiter;
+  /** null: rate limiting is off (`server.rateLimit.enabled: false`). */
+  rateLimiter: RateLimiter | null;
   services: ApiServices;
   log: Logger;
+  /** Production hides the schema: no introspection, no field suggestions. */
+  production: boolean;
+  /** GraphiQL (development only). */
   graphiql: boolean;
-  maxQueryDepth: number;
-}
-
-const HTTP_STATUS: Partial<Record<AppError["code"], number>> = {
-  UNAUTHENTICATED: 401,
-  RATE_LIMITED: 429,
-};
-
-/** Thrown while building a context: the whole request fails with the right HTTP status. */
-function requestError(error: AppError) {
-  return createGraphQLError(error.message, {
-    extensions: {
-      code: error.code,
-      ...(error.details ? { details: error.details } : {}),
-      http: { status: HTTP_STATUS[error.code] ?? 400 },
-    },
-  });
+  limits: QueryLimits;
+  maxBodyBytes: number;
+  maxBatchOperations: number;
+  trustedProxyHops: number;
 }
 
 /** Builds the context of one request (HTTP) or connection (WebSocket) from its credentials. */
@@ -49,13 +44,15 @@ export type ContextFactory = (
   requestId?: string,
 ) => Promise<GraphQLContext>;
 
+/**
+ * Rate limits are taken before this runs (use-rate-limit.ts for HTTP, websocket-guards.ts
+ * per WebSocket operation), so a context costs one cached key lookup.
+ */
 export function createContextFactory(deps: GraphQLDeps): ContextFactory {
   return async (authorization, requestId) => {
     const id = requestId && /^[\w.-]{1,100}$/.test(requestId) ? requestId : randomUUID();
     try {
       const actor = await deps.auth.fromAuthorization(authorization);
-      const retryAfter = deps.rateLimiter.take(actor ? actor.apiKeyId : "anonymous");
-      if (retryAfter > 0) throw new RateLimitedError(retryAfter);
       return {
         actor,
         requestId: id,
@@ -74,11 +71,11 @@ export function createContextFactory(deps: GraphQLDeps): ContextFactory {
   };
 }
 
-export type GraphQLServer = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+export type GraphQLServer = YogaServerInstance<NodeServerContext, GraphQLContext>;
 
 export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
   const contextFor = createContextFactory(deps);
-  return createYoga<Record<string, unknown>, GraphQLContext>({
+  return createYoga<NodeServerContext, GraphQLContext>({
     schema: buildSchema(),
     graphqlEndpoint: "/graphql",
     graphiql: deps.graphiql ? { subscriptionsProtocol: "WS" } : false,
@@ -86,14 +83,32 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
     // Masking is done by useErrorPolicy, which knows the request id.
     maskedErrors: false,
     logging: false,
+    // Counted as the body streams in, so a chunked body without a length is cut off too.
+    maxRequestBodySize: deps.maxBodyBytes,
+    batching: deps.maxBatchOperations > 0 ? { limit: deps.maxBatchOperations } : false,
+    parserAndValidationCache: boundedParseCaches(),
     context: ({ request }) =>
       contextFor(
         request.headers.get("authorization"),
         request.headers.get("x-request-id") ?? undefined,
       ),
     plugins: [
+      // Refusals that need no key lookup come first: a forged cross-site request costs nothing.
+      useCsrfPrevention(),
+      ...(deps.rateLimiter
+        ? [
+            useRateLimit({
+              auth: deps.auth,
+              limiter: deps.rateLimiter,
+              trustedProxyHops: deps.trustedProxyHops,
+              maxBatchOperations: deps.maxBatchOperations,
+            }),
+          ]
+        : []),
+      useBuiltInRefusalCodes(deps),
+      ...(deps.production ? [useNoIntrospection()] : []),
+      useQueryLimits(deps.limits, { hideSuggestions: deps.production }),
       useErrorPolicy(deps.log),
-      useDepthLimit(deps.maxQueryDepth),
       // Queries and mutations only: graphql-jit 0.8's compiled subscribe hands a subscription
       // field's `subscribe` the operation's variables instead of the field's arguments.
       // Subscription events are executed once per audience instead.
@@ -107,9 +122,4 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
       useSharedSubscriptionExecution(),
     ],
   });
-}
-
-function useDepthLimit(maxDepth: number): Plugin<GraphQLContext> {
-  const rule = depthLimitRule(maxDepth);
-  return { onValidate: ({ addValidationRule }) => addValidationRule(rule) };
 }

@@ -9,6 +9,7 @@ import type { CredentialWatch } from "../realtime/credential-watch.ts";
 import type { ContextFactory, GraphQLServer } from "./graphql.ts";
 import { renderMetrics } from "./metrics.ts";
 import { attachWebSocket } from "./websocket.ts";
+import type { WebSocketGuards } from "./websocket-guards.ts";
 
 export interface HttpDeps {
   db: Database;
@@ -16,9 +17,9 @@ export interface HttpDeps {
   contextFor: ContextFactory;
   /** Built web client (index.html and assets), served at `/` when present. */
   webRoot?: string;
-  maxBodyBytes: number;
   /** Watches the credentials of open WebSockets (revocation closes them). */
   credentials: CredentialWatch;
+  webSocket: WebSocketGuards;
   log: Logger;
 }
 
@@ -55,12 +56,9 @@ export function createHttpServer(deps: HttpDeps): { server: Server; close(): Pro
     const target = req.url ?? "/";
     const query = target.indexOf("?");
     const pathname = query < 0 ? target : target.slice(0, query);
-    // Every GraphQL request goes through Yoga, so its hooks and plugins see them all.
-    if (pathname === "/graphql") {
-      const length = Number(req.headers["content-length"] ?? 0);
-      if (length > deps.maxBodyBytes) return send(res, 413, "request body too large\n");
-      return deps.yoga.handle(req, res);
-    }
+    // Every GraphQL request goes through Yoga, so its hooks and plugins see them all (the
+    // body size limit too: Yoga counts the body as it streams in).
+    if (pathname === "/graphql") return deps.yoga.handle(req, res);
     const url = new URL(target, "http://localhost");
     if (url.pathname === "/healthz") return send(res, 200, "ok\n");
     if (url.pathname === "/readyz") {
@@ -93,6 +91,7 @@ export function createHttpServer(deps: HttpDeps): { server: Server; close(): Pro
     yoga: deps.yoga,
     contextFor: deps.contextFor,
     credentials: deps.credentials,
+    guards: deps.webSocket,
     log: deps.log,
   });
   return {

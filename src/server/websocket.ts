@@ -15,6 +15,7 @@ import type { Logger } from "../log.ts";
 import type { CredentialWatch } from "../realtime/credential-watch.ts";
 import type { GraphQLContext } from "../schema/context.ts";
 import type { ContextFactory, GraphQLServer } from "./graphql.ts";
+import type { WebSocketGuards } from "./websocket-guards.ts";
 
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => unknown;
@@ -25,6 +26,7 @@ export interface WebSocketDeps {
   yoga: GraphQLServer;
   contextFor: ContextFactory;
   credentials: CredentialWatch;
+  guards: WebSocketGuards;
   log: Logger;
   /** Unsent bytes a socket may hold before its client counts as gone. */
   maxBufferedBytes?: number;
@@ -41,9 +43,14 @@ export function attachWebSocket(
   httpServer: Server,
   deps: WebSocketDeps,
 ): { close(): Promise<void> } {
-  const { yoga, log } = deps;
+  const { yoga, log, guards } = deps;
   const maxBuffered = deps.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
-  const wss = new WebSocketServer({ server: httpServer, path: "/graphql" });
+  // The Origin check on the upgrade and the message size limit.
+  const wss = new WebSocketServer({
+    server: httpServer,
+    path: "/graphql",
+    ...guards.serverOptions,
+  });
   const batches = createSendBatches();
   const cleanup = useServer<{ authorization?: string }, Extra>(
     {
@@ -73,6 +80,13 @@ export function attachWebSocket(
       },
       onClose: (ctx) => ctx.extra.stopWatching?.(),
       onSubscribe: async (ctx, _id, payload) => {
+        // Operations per socket and the rate limit, before any parsing.
+        const refused = guards.admitOperation(
+          ctx,
+          ctx.extra.context?.actor ?? null,
+          ctx.extra.request,
+        );
+        if (refused) return [...refused];
         // What Yoga's plugins may read of the operation; the connection's whole state is not
         // copied into every subscription (it lives as long as the subscription does).
         const { schema, execute, subscribe, parse, validate } = yoga.getEnveloped({

@@ -63,7 +63,7 @@ describe("typed errors", () => {
       `{ me { tenant { apiKeys { ... on TenantApiKeysSuccess { data { tenant { quota { gpus } } } } } } } }`,
     );
     expect(result.errors?.[0]?.extensions?.code).toBe("VALIDATION_FAILED");
-    expect(result.errors?.[0]?.message).toMatch(/depth/);
+    expect(result.errors?.[0]?.message).toMatch(/depth limit of 6 exceeded, found 7/);
   });
 
   it("refuses request bodies over the size limit", async () => {
@@ -111,7 +111,9 @@ describe("typed errors", () => {
 describe("rate limiting", () => {
   let api: TestApi;
   beforeAll(async () => {
-    api = await startTestApi({ rateLimitPerMinute: 3 });
+    api = await startTestApi({
+      config: { "server.rateLimit.enabled": true, "server.rateLimit.admin.perMinute": 3 },
+    });
   });
   afterAll(() => api.close());
 

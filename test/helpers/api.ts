@@ -33,7 +33,6 @@ export interface TestApi {
 }
 
 export interface TestApiOptions {
-  rateLimitPerMinute?: number;
   maxQueryDepth?: number;
   maxBodyBytes?: number;
   /** Run the scheduler in the same process (a job pipeline without workers). */
@@ -48,11 +47,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
   const started = await startTestPlatform({
     roles: { api: true, scheduler: options.scheduler ?? false, worker: false },
     config: {
-      ...(options.rateLimitPerMinute !== undefined
-        ? { "server.rateLimitPerMinute": options.rateLimitPerMinute }
-        : {}),
       ...(options.maxQueryDepth !== undefined
-        ? { "server.maxQueryDepth": options.maxQueryDepth }
+        ? { "server.graphqlLimits.maxDepth": options.maxQueryDepth }
         : {}),
       ...(options.maxBodyBytes !== undefined
         ? { "server.maxBodyBytes": options.maxBodyBytes }

@@ -52,7 +52,8 @@ const TEST_DEFAULTS: Record<string, unknown> = {
   adminKey: ADMIN_KEY,
   "server.port": 0,
   "server.host": "127.0.0.1",
-  "server.rateLimitPerMinute": 0,
+  // Rate limits are tested where they are the subject (test/api/rate-limit.test.ts).
+  "server.rateLimit.enabled": false,
   "database.poolSize": 10,
   "scheduler.leaseSeconds": 2,
   "scheduler.heartbeatSeconds": 0.5,

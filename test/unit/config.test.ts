@@ -57,4 +57,25 @@ describe("configuration", () => {
     writeFileSync(path.join(cwd, "list.yaml"), "- a\n- b\n");
     expect(() => loadConfig({ env: { AUTOSCORER_CONFIG: "list.yaml" }, cwd })).toThrow(/mapping/);
   });
+
+  it("reads the hardening keys, nested and from the environment", () => {
+    const config = loadConfig({
+      env: {
+        AUTOSCORER_SERVER__RATE_LIMIT__TENANT__PER_MINUTE: "30",
+        AUTOSCORER_SERVER__GRAPHQL_LIMITS__MAX_DEPTH: "8",
+        AUTOSCORER_SERVER__WEB_SOCKET__ALLOWED_ORIGINS: "[https://scores.example.org]",
+      },
+      cwd: dir(),
+    });
+    expect(config.server.rateLimit.tenant).toEqual({ perMinute: 30 });
+    expect(config.server.rateLimit.apiKey).toEqual({ perMinute: 600 });
+    expect(config.server.graphqlLimits.maxDepth).toBe(8);
+    expect(config.server.webSocket.allowedOrigins).toEqual(["https://scores.example.org"]);
+    expect(() =>
+      loadConfig({
+        env: { AUTOSCORER_SERVER__WEB_SOCKET__ALLOWED_ORIGINS: "[https://x.example.org/app]" },
+        cwd: dir(),
+      }),
+    ).toThrow(/server\.webSocket\.allowedOrigins\.0: expected an origin/);
+  });
 });

@@ -13,6 +13,11 @@ import { createSubscriber, type Subscriber } from "../db/pubsub.ts";
 import { ensureBootstrapAdmin } from "../domain/bootstrap.ts";
 import { createSubmissionBatcher } from "../domain/jobs/submission-batcher.ts";
 import type { Logger } from "../log.ts";
+import { createMetricsEndpoint } from "../metrics/endpoint.ts";
+import { startMetricsServer } from "../metrics/metrics-server.ts";
+import { createPlatformGauges } from "../metrics/platform-gauges.ts";
+import { processMetrics } from "../metrics/process-metrics.ts";
+import { timedScorers } from "../metrics/scorer-timing.ts";
 import { createLiveFeeds } from "../realtime/live-feeds.ts";
 import { type Scheduler, startScheduler } from "../scheduler/scheduler.ts";
 import { createScorerRegistry, type ScorerRegistry } from "../scorers/index.ts";
@@ -49,6 +54,8 @@ export interface PlatformOptions {
 export interface Platform {
   /** http://host:port of the API, when the api role runs. */
   url: string | null;
+  /** http://host:port of the metrics listener, when `metrics.port` is set. */
+  metricsUrl: string | null;
   databaseUrl: string;
   db: Database;
   boss: PgBoss;
@@ -112,6 +119,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     stops.push(() => boss.stop({ graceful: false, close: true }));
     const inputRoot = inputRootOf(config);
     await mkdir(inputRoot, { recursive: true });
+    // This process's own counters, plus, where the API runs, the platform's state.
+    const metrics = processMetrics();
+    const metricsEndpoint = createMetricsEndpoint([
+      metrics.registry,
+      ...(roles.api
+        ? [createPlatformGauges({ sql: db.pool, log, queueTenants: config.metrics.queueTenants })]
+        : []),
+    ]);
 
     let scheduler: Scheduler | null = null;
     if (roles.scheduler) {
@@ -139,7 +154,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           boss,
           events,
           executor: createExecutorFor(kind, config, settings.name),
-          scorers,
+          scorers: timedScorers(scorers, metrics),
           settings,
           log: log.child({ role: "worker", node: settings.name }),
           observer: output,
@@ -181,6 +196,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         log: apiLog,
         graphiql: config.env === "development",
         maxQueryDepth: config.server.maxQueryDepth,
+        operationMetrics: { metrics, maxOperationNames: config.metrics.operationNames },
       };
       const http = createHttpServer({
         db,
@@ -190,6 +206,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         maxBodyBytes: config.server.maxBodyBytes,
         credentials: live.credentials,
         log: apiLog,
+        ...(config.metrics.onApiPort ? { metrics: metricsEndpoint } : {}),
       });
       await new Promise<void>((resolve, reject) => {
         http.server.once("error", reject);
@@ -204,8 +221,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       const host = config.server.host === "0.0.0.0" ? "localhost" : config.server.host;
       url = `http://${host}:${address.port}`;
     }
+    let metricsUrl: string | null = null;
+    if (config.metrics.port !== undefined) {
+      const listener = await startMetricsServer(
+        metricsEndpoint,
+        { host: config.metrics.host, port: config.metrics.port },
+        log,
+      );
+      stops.push(listener.close);
+      metricsUrl = listener.url;
+    }
     return {
       url,
+      metricsUrl,
       databaseUrl: provided.url,
       db,
       boss,

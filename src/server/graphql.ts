@@ -9,6 +9,10 @@ import { createGraphQLError, createYoga, type Plugin, type YogaServerInstance } 
 import type { Database } from "../db/database.ts";
 import { AppError, RateLimitedError } from "../domain/errors.ts";
 import type { Logger } from "../log.ts";
+import {
+  type OperationMetricsOptions,
+  useOperationMetrics,
+} from "../metrics/graphql-operations.ts";
 import type { ApiServices, GraphQLContext } from "../schema/context.ts";
 import { buildSchema } from "../schema/index.ts";
 import type { Authenticator } from "./auth.ts";
@@ -25,6 +29,8 @@ export interface GraphQLDeps {
   log: Logger;
   graphiql: boolean;
   maxQueryDepth: number;
+  /** Counts and times every operation (autoscorer_graphql_*). */
+  operationMetrics: OperationMetricsOptions;
 }
 
 const HTTP_STATUS: Partial<Record<AppError["code"], number>> = {
@@ -92,6 +98,7 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
         request.headers.get("x-request-id") ?? undefined,
       ),
     plugins: [
+      useOperationMetrics(deps.operationMetrics),
       useErrorPolicy(deps.log),
       useDepthLimit(deps.maxQueryDepth),
       // Queries and mutations only: graphql-jit 0.8's compiled subscribe hands a subscription

@@ -25,6 +25,7 @@ import { createAuthenticator } from "../server/auth.ts";
 import { createContextFactory, createGraphQLServer } from "../server/graphql.ts";
 import { createHttpServer } from "../server/http.ts";
 import { createRateLimiter } from "../server/rate-limit.ts";
+import { startWebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { createLiveOutput } from "../worker/live-output.ts";
 import { startWorker, type Worker } from "../worker/worker.ts";
 import { startBoss } from "./boss.ts";
@@ -36,6 +37,7 @@ import {
   schedulerSettingsOf,
   workerSettingsOf,
 } from "./pipeline-settings.ts";
+import { webhookSettingsOf } from "./webhook-settings.ts";
 
 export interface Roles {
   api: boolean;
@@ -161,6 +163,17 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         });
         workers.push(worker);
         stops.push(worker.stop);
+      }
+      // Tenants' webhooks go out from worker processes: they scale with the work.
+      if (config.webhooks.deliver) {
+        const dispatcher = startWebhookDispatcher({
+          pool: db.pool,
+          events,
+          settings: webhookSettingsOf(config),
+          metrics,
+          log: log.child({ role: "webhooks" }),
+        });
+        stops.push(dispatcher.stop);
       }
     }
 

@@ -1,0 +1,203 @@
+// The webhook role: turns ended jobs' events into deliveries (the outbox pass,
+// src/domain/webhooks/outbox.ts) and sends the deliveries that are due, each signed, with
+// a timeout per attempt, retried with backoff until its attempts run out. It runs in
+// worker processes (and `start`); any number may run against one database: one outbox
+// pass at a time holds the dispatcher lock, and senders claim deliveries with SKIP LOCKED.
+// A round runs when a job ends (its state event), when an attempt finishes (the next may
+// be due), and on a timer (retries coming due).
+import type pg from "pg";
+import type { Subscriber } from "../db/pubsub.ts";
+import type { JobStateEvent } from "../domain/jobs/lifecycle.ts";
+import { isTerminal } from "../domain/jobs/lifecycle.ts";
+import {
+  type AttemptAnswer,
+  type ClaimedDelivery,
+  claimDueDeliveries,
+  type DeliverySettings,
+  recordAttempt,
+} from "../domain/webhooks/deliveries.ts";
+import { wireName } from "../domain/webhooks/events.ts";
+import { collectDeliveries } from "../domain/webhooks/outbox.ts";
+import { bodyOf } from "../domain/webhooks/payload.ts";
+import { SIGNATURE_HEADER, signBody } from "../domain/webhooks/signature.ts";
+import type { Logger } from "../log.ts";
+import type { ProcessMetrics } from "../metrics/process-metrics.ts";
+import { postJson } from "./post.ts";
+
+export interface WebhookSettings {
+  /** Timer between rounds when nothing else wakes the dispatcher. */
+  pollMs: number;
+  /** Job events turned into deliveries per outbox pass. */
+  batchSize: number;
+  /** Attempts in flight at once in this process. */
+  concurrency: number;
+  timeoutMs: number;
+  allowPrivateNetworks: boolean;
+  delivery: DeliverySettings;
+}
+
+export interface WebhookDispatcherDeps {
+  pool: pg.Pool;
+  events: Subscriber;
+  settings: WebhookSettings;
+  metrics: Pick<ProcessMetrics, "webhookAttempts" | "webhookAttemptDuration" | "webhookDeliveries">;
+  log: Logger;
+}
+
+export interface WebhookDispatcher {
+  /** Asks for a round soon; calls during one fold into one follow-up round. */
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+/** The outbox cursor waiting this long on an open transaction is worth a warning. */
+const CURSOR_WAIT_WARNING_MS = 5 * 60_000;
+
+export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDispatcher {
+  const { settings, log } = deps;
+  const stopping = new AbortController();
+  const inFlight = new Set<Promise<void>>();
+  let running: Promise<void> | null = null;
+  let again = false;
+  let warnedAt = 0;
+
+  const send = async (delivery: ClaimedDelivery): Promise<void> => {
+    const ids = {
+      jobId: delivery.jobId,
+      tenantId: delivery.tenantId,
+      webhookId: delivery.webhookId,
+      deliveryId: delivery.id,
+      eventId: delivery.eventId,
+      attempt: delivery.attempt,
+    };
+    const timestamp = Math.floor(Date.now() / 1000);
+    const body = bodyOf(delivery.payload, timestamp);
+    const timer = deps.metrics.webhookAttemptDuration.startTimer();
+    const posted = await postJson(
+      delivery.url,
+      {
+        "content-type": "application/json",
+        "user-agent": "AutoScorer-Webhooks/1",
+        "x-autoscorer-event": wireName(delivery.event),
+        "x-autoscorer-event-id": delivery.eventId,
+        "x-autoscorer-delivery": delivery.id,
+        "x-autoscorer-attempt": String(delivery.attempt),
+        "x-autoscorer-timestamp": String(timestamp),
+        [SIGNATURE_HEADER]: signBody(delivery.secret, body),
+      },
+      body,
+      {
+        timeoutMs: settings.timeoutMs,
+        allowPrivateNetworks: settings.allowPrivateNetworks,
+        signal: stopping.signal,
+      },
+    );
+    timer({ result: posted.result });
+    deps.metrics.webhookAttempts.inc({ result: posted.result });
+    const answer: AttemptAnswer =
+      posted.result === "success"
+        ? { ok: true, statusCode: posted.statusCode ?? 0 }
+        : {
+            ok: false,
+            statusCode: posted.statusCode,
+            error: stopping.signal.aborted
+              ? "the sending process stopped during the attempt"
+              : (posted.error ?? posted.result),
+          };
+    const outcome = await recordAttempt(deps.pool, delivery, answer, settings.delivery);
+    if (outcome === "delivered" || outcome === "failed") {
+      deps.metrics.webhookDeliveries.inc({ event: wireName(delivery.event), outcome });
+    }
+    if (outcome === "delivered") log.debug(ids, "webhook delivered");
+    else if (outcome === "failed") {
+      log.error(
+        { ...ids, statusCode: posted.statusCode, error: answer.ok ? null : answer.error },
+        "webhook delivery failed for good; its attempts ran out",
+      );
+    } else if (outcome === "retrying") {
+      log.warn(
+        { ...ids, statusCode: posted.statusCode, error: answer.ok ? null : answer.error },
+        "webhook attempt failed; retrying later",
+      );
+    } else log.info(ids, "ignored the answer of a webhook attempt whose lease ran out");
+  };
+
+  const launch = (delivery: ClaimedDelivery) => {
+    const done: Promise<void> = send(delivery)
+      .catch((error: unknown) =>
+        // The claim's lease brings the delivery back; nothing is lost but time.
+        log.warn(
+          {
+            err: error,
+            jobId: delivery.jobId,
+            tenantId: delivery.tenantId,
+            deliveryId: delivery.id,
+          },
+          "could not record a webhook attempt; it will be retried",
+        ),
+      )
+      .finally(() => {
+        inFlight.delete(done);
+        wake();
+      });
+    inFlight.add(done);
+  };
+
+  const round = async () => {
+    do {
+      again = false;
+      try {
+        const pass = await collectDeliveries(deps.pool, settings.batchSize);
+        if (pass.more) again = true;
+        if (
+          pass.waitingMs > CURSOR_WAIT_WARNING_MS &&
+          Date.now() - warnedAt > CURSOR_WAIT_WARNING_MS
+        ) {
+          warnedAt = Date.now();
+          log.warn(
+            { waitingMs: pass.waitingMs },
+            "webhook events wait for a long-open database transaction to end",
+          );
+        }
+        const free = settings.concurrency - inFlight.size;
+        if (free > 0 && !stopping.signal.aborted) {
+          for (const delivery of await claimDueDeliveries(deps.pool, free, settings.delivery)) {
+            launch(delivery);
+          }
+        }
+      } catch (error) {
+        // The database is away: the timer brings the next round.
+        log.warn({ err: error }, "webhook dispatch round failed");
+      }
+    } while (again && !stopping.signal.aborted);
+  };
+
+  const wake = () => {
+    if (stopping.signal.aborted) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = round().finally(() => {
+      running = null;
+    });
+  };
+
+  const unsubscribe = deps.events.on("tenant-jobs", undefined, (event) => {
+    if (isTerminal((event.data as JobStateEvent).state)) wake();
+  });
+  const timer = setInterval(wake, settings.pollMs);
+  timer.unref();
+  wake();
+
+  return {
+    wake,
+    stop: async () => {
+      stopping.abort();
+      clearInterval(timer);
+      unsubscribe();
+      await running;
+      await Promise.all(inFlight);
+    },
+  };
+}

@@ -204,14 +204,15 @@ export function createPlatformGauges(deps: PlatformGaugeDeps): Registry {
 }
 
 /**
- * One read per scrape however many gauges need it: prom-client collects the gauges of a
- * scrape concurrently, so callers within the same moment share one query.
+ * One read per scrape however many gauges need it: prom-client starts collecting every
+ * gauge of a scrape at once, so they share the read in flight; the next scrape reads anew.
  */
-function sharedRead<T>(fn: () => Promise<T>, reuseMs = 250): () => Promise<T> {
-  let last: { at: number; value: Promise<T> } | undefined;
+function sharedRead<T>(fn: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | undefined;
   return () => {
-    const now = Date.now();
-    if (!last || now - last.at > reuseMs) last = { at: now, value: fn() };
-    return last.value;
+    inFlight ??= fn().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
   };
 }

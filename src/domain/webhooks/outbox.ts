@@ -70,7 +70,7 @@ const READ_PAIRS = `SELECT e.id::text AS "eventId", ${EVENT_CASE} AS event, e.at
   FROM "JobEvent" e
   JOIN "Job" j ON j.id = e."jobId"
   JOIN "Tenant" t ON t.id = j."tenantId"
-  JOIN "Webhook" w ON w."tenantId" = j."tenantId" AND w.enabled AND w."createdAt" <= e.at
+  JOIN "Webhook" w ON w."tenantId" = j."tenantId" AND w.enabled AND w."createdAt" < e.at
    AND ${EVENT_CASE} = ANY (w.events)
   LEFT JOIN "Result" r ON r."jobId" = j.id AND r.attempt = e.attempt AND e."toState" = 'SUCCEEDED'
  WHERE e.id > $1::bigint AND e.id <= $2::bigint AND e."toState" IN ${sqlStates(TERMINAL_STATES)}

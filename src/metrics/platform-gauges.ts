@@ -51,6 +51,8 @@ export function createPlatformGauges(deps: PlatformGaugeDeps): Registry {
     labelNames: ["read"],
     registers,
   });
+  // From zero, so the first failure shows in increase() (the alert on it).
+  for (const read of ["jobs", "queue", "executors"]) failures.inc({ read }, 0);
   const read = <T>(name: string, fn: () => Promise<T>) =>
     sharedRead(async () => {
       try {

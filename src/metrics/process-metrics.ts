@@ -9,6 +9,8 @@
 // module that takes no dependencies (src/domain/jobs/lifecycle.ts), so what it counts into
 // must be reachable without them.
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { ATTEMPT_RESULTS } from "../domain/webhooks/deliveries.ts";
+import { WEBHOOK_EVENTS, wireName } from "../domain/webhooks/events.ts";
 
 export interface ProcessMetrics {
   registry: Registry;
@@ -33,7 +35,7 @@ function createProcessMetrics(): ProcessMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
-  return {
+  const metrics: ProcessMetrics = {
     registry,
     jobTransitions: new Counter({
       name: "autoscorer_job_transitions_total",
@@ -81,4 +83,13 @@ function createProcessMetrics(): ProcessMetrics {
       registers,
     }),
   };
+  // Series that alerts take increase() of start at zero: a series whose first sample is
+  // already 1 hides that first failure from increase() and rate().
+  for (const result of ATTEMPT_RESULTS) metrics.webhookAttempts.inc({ result }, 0);
+  for (const event of WEBHOOK_EVENTS) {
+    for (const outcome of ["delivered", "failed"]) {
+      metrics.webhookDeliveries.inc({ event: wireName(event), outcome }, 0);
+    }
+  }
+  return metrics;
 }

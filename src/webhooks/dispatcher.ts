@@ -50,6 +50,12 @@ export interface WebhookDispatcher {
   stop(): Promise<void>;
 }
 
+/**
+ * Job endings within this long share one round: under load thousands end each second, and
+ * a round per ending would cost the database more than the jobs.
+ */
+const ENDINGS_COALESCE_MS = 100;
+
 /** The outbox cursor waiting this long on an open transaction is worth a warning. */
 const CURSOR_WAIT_WARNING_MS = 5 * 60_000;
 
@@ -183,8 +189,13 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
     });
   };
 
+  let soon: NodeJS.Timeout | null = null;
   const unsubscribe = deps.events.on("tenant-jobs", undefined, (event) => {
-    if (isTerminal((event.data as JobStateEvent).state)) wake();
+    if (soon || !isTerminal((event.data as JobStateEvent).state)) return;
+    soon = setTimeout(() => {
+      soon = null;
+      wake();
+    }, ENDINGS_COALESCE_MS);
   });
   const timer = setInterval(wake, settings.pollMs);
   timer.unref();
@@ -195,6 +206,7 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
     stop: async () => {
       stopping.abort();
       clearInterval(timer);
+      if (soon) clearTimeout(soon);
       unsubscribe();
       await running;
       await Promise.all(inFlight);

@@ -8,8 +8,7 @@ import http from "node:http";
 import https from "node:https";
 import { isIP, type LookupFunction } from "node:net";
 import { isPublicAddress } from "../domain/webhooks/addresses.ts";
-
-export type AttemptResult = "success" | "http_error" | "network_error" | "timeout" | "refused";
+import type { AttemptResult } from "../domain/webhooks/deliveries.ts";
 
 export interface PostOutcome {
   result: AttemptResult;

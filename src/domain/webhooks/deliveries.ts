@@ -7,6 +7,16 @@ import type { Sql } from "../../db/sql.ts";
 import type { WebhookEvent } from "../../generated/prisma/enums.ts";
 import { type BackoffSettings, retryDelayMs } from "../jobs/retry-policy.ts";
 
+/** How one attempt went: the result label of the webhook metrics. */
+export const ATTEMPT_RESULTS = [
+  "success",
+  "http_error",
+  "network_error",
+  "timeout",
+  "refused",
+] as const;
+export type AttemptResult = (typeof ATTEMPT_RESULTS)[number];
+
 export interface DeliverySettings {
   maxAttempts: number;
   backoff: BackoffSettings;

@@ -7,33 +7,20 @@
 // be due), and on a timer (retries coming due).
 import type pg from "pg";
 import type { Subscriber } from "../db/pubsub.ts";
-import type { JobStateEvent } from "../domain/jobs/lifecycle.ts";
-import { isTerminal } from "../domain/jobs/lifecycle.ts";
-import {
-  type AttemptAnswer,
-  type ClaimedDelivery,
-  claimDueDeliveries,
-  type DeliverySettings,
-  recordAttempt,
-} from "../domain/webhooks/deliveries.ts";
-import { wireName } from "../domain/webhooks/events.ts";
+import { isTerminal, type JobStateEvent } from "../domain/jobs/lifecycle.ts";
+import { type ClaimedDelivery, claimDueDeliveries } from "../domain/webhooks/deliveries.ts";
 import { collectDeliveries } from "../domain/webhooks/outbox.ts";
-import { bodyOf } from "../domain/webhooks/payload.ts";
-import { SIGNATURE_HEADER, signBody } from "../domain/webhooks/signature.ts";
 import type { Logger } from "../log.ts";
 import type { ProcessMetrics } from "../metrics/process-metrics.ts";
-import { postJson } from "./post.ts";
+import { createSender, type SenderSettings } from "./send.ts";
 
-export interface WebhookSettings {
+export interface WebhookSettings extends SenderSettings {
   /** Timer between rounds when nothing else wakes the dispatcher. */
   pollMs: number;
   /** Job events turned into deliveries per outbox pass. */
   batchSize: number;
   /** Attempts in flight at once in this process. */
   concurrency: number;
-  timeoutMs: number;
-  allowPrivateNetworks: boolean;
-  delivery: DeliverySettings;
 }
 
 export interface WebhookDispatcherDeps {
@@ -67,66 +54,7 @@ export function startWebhookDispatcher(deps: WebhookDispatcherDeps): WebhookDisp
   let again = false;
   let warnedAt = 0;
 
-  const send = async (delivery: ClaimedDelivery): Promise<void> => {
-    const ids = {
-      jobId: delivery.jobId,
-      tenantId: delivery.tenantId,
-      webhookId: delivery.webhookId,
-      deliveryId: delivery.id,
-      eventId: delivery.eventId,
-      attempt: delivery.attempt,
-    };
-    const timestamp = Math.floor(Date.now() / 1000);
-    const body = bodyOf(delivery.payload, timestamp);
-    const timer = deps.metrics.webhookAttemptDuration.startTimer();
-    const posted = await postJson(
-      delivery.url,
-      {
-        "content-type": "application/json",
-        "user-agent": "AutoScorer-Webhooks/1",
-        "x-autoscorer-event": wireName(delivery.event),
-        "x-autoscorer-event-id": delivery.eventId,
-        "x-autoscorer-delivery": delivery.id,
-        "x-autoscorer-attempt": String(delivery.attempt),
-        "x-autoscorer-timestamp": String(timestamp),
-        [SIGNATURE_HEADER]: signBody(delivery.secret, body),
-      },
-      body,
-      {
-        timeoutMs: settings.timeoutMs,
-        allowPrivateNetworks: settings.allowPrivateNetworks,
-        signal: stopping.signal,
-      },
-    );
-    timer({ result: posted.result });
-    deps.metrics.webhookAttempts.inc({ result: posted.result });
-    const answer: AttemptAnswer =
-      posted.result === "success"
-        ? { ok: true, statusCode: posted.statusCode ?? 0 }
-        : {
-            ok: false,
-            statusCode: posted.statusCode,
-            error: stopping.signal.aborted
-              ? "the sending process stopped during the attempt"
-              : (posted.error ?? posted.result),
-          };
-    const outcome = await recordAttempt(deps.pool, delivery, answer, settings.delivery);
-    if (outcome === "delivered" || outcome === "failed") {
-      deps.metrics.webhookDeliveries.inc({ event: wireName(delivery.event), outcome });
-    }
-    if (outcome === "delivered") log.debug(ids, "webhook delivered");
-    else if (outcome === "failed") {
-      log.error(
-        { ...ids, statusCode: posted.statusCode, error: answer.ok ? null : answer.error },
-        "webhook delivery failed for good; its attempts ran out",
-      );
-    } else if (outcome === "retrying") {
-      log.warn(
-        { ...ids, statusCode: posted.statusCode, error: answer.ok ? null : answer.error },
-        "webhook attempt failed; retrying later",
-      );
-    } else log.info(ids, "ignored the answer of a webhook attempt whose lease ran out");
-  };
+  const send = createSender({ ...deps, signal: stopping.signal });
 
   const launch = (delivery: ClaimedDelivery) => {
     const done: Promise<void> = send(delivery)

@@ -13,6 +13,11 @@ import { createSubscriber, type Subscriber } from "../db/pubsub.ts";
 import { ensureBootstrapAdmin } from "../domain/bootstrap.ts";
 import { createSubmissionBatcher } from "../domain/jobs/submission-batcher.ts";
 import type { Logger } from "../log.ts";
+import { createMetricsEndpoint } from "../metrics/endpoint.ts";
+import { startMetricsServer } from "../metrics/metrics-server.ts";
+import { createPlatformGauges } from "../metrics/platform-gauges.ts";
+import { processMetrics } from "../metrics/process-metrics.ts";
+import { timedScorers } from "../metrics/scorer-timing.ts";
 import { createLiveFeeds } from "../realtime/live-feeds.ts";
 import { type Scheduler, startScheduler } from "../scheduler/scheduler.ts";
 import { createScorerRegistry, type ScorerRegistry } from "../scorers/index.ts";
@@ -21,6 +26,7 @@ import { createContextFactory, createGraphQLServer } from "../server/graphql.ts"
 import { createHttpServer } from "../server/http.ts";
 import { createRateLimiter, rateLimitSettingsOf } from "../server/rate-limit.ts";
 import { createWebSocketGuards } from "../server/websocket-guards.ts";
+import { startWebhookDispatcher } from "../webhooks/dispatcher.ts";
 import { createLiveOutput } from "../worker/live-output.ts";
 import { startWorker, type Worker } from "../worker/worker.ts";
 import { startBoss } from "./boss.ts";
@@ -32,6 +38,7 @@ import {
   schedulerSettingsOf,
   workerSettingsOf,
 } from "./pipeline-settings.ts";
+import { webhookSettingsOf } from "./webhook-settings.ts";
 
 export interface Roles {
   api: boolean;
@@ -50,6 +57,8 @@ export interface PlatformOptions {
 export interface Platform {
   /** http://host:port of the API, when the api role runs. */
   url: string | null;
+  /** http://host:port of the metrics listener, when `metrics.port` is set. */
+  metricsUrl: string | null;
   databaseUrl: string;
   db: Database;
   boss: PgBoss;
@@ -113,6 +122,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     stops.push(() => boss.stop({ graceful: false, close: true }));
     const inputRoot = inputRootOf(config);
     await mkdir(inputRoot, { recursive: true });
+    // This process's own counters, plus, where the API runs, the platform's state.
+    const metrics = processMetrics();
+    const metricsEndpoint = createMetricsEndpoint([
+      metrics.registry,
+      ...(roles.api
+        ? [createPlatformGauges({ sql: db.pool, log, queueTenants: config.metrics.queueTenants })]
+        : []),
+    ]);
 
     let scheduler: Scheduler | null = null;
     if (roles.scheduler) {
@@ -140,7 +157,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           boss,
           events,
           executor: createExecutorFor(kind, config, settings.name),
-          scorers,
+          scorers: timedScorers(scorers, metrics),
           settings,
           log: log.child({ role: "worker", node: settings.name }),
           observer: output,
@@ -148,6 +165,17 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         });
         workers.push(worker);
         stops.push(worker.stop);
+      }
+      // Tenants' webhooks go out from worker processes: they scale with the work.
+      if (config.webhooks.deliver) {
+        const dispatcher = startWebhookDispatcher({
+          pool: db.pool,
+          events,
+          settings: webhookSettingsOf(config),
+          metrics,
+          log: log.child({ role: "webhooks" }),
+        });
+        stops.push(dispatcher.stop);
       }
     }
 
@@ -191,6 +219,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         maxBodyBytes: config.server.maxBodyBytes,
         maxBatchOperations: config.server.maxBatchOperations,
         trustedProxyHops: rateLimit.trustedProxyHops,
+        operationMetrics: { metrics, maxOperationNames: config.metrics.operationNames },
       };
       const http = createHttpServer({
         db,
@@ -203,6 +232,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
           trustedProxyHops: rateLimit.trustedProxyHops,
         }),
         log: apiLog,
+        ...(config.metrics.onApiPort ? { metrics: metricsEndpoint } : {}),
       });
       await new Promise<void>((resolve, reject) => {
         http.server.once("error", reject);
@@ -217,8 +247,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       const host = config.server.host === "0.0.0.0" ? "localhost" : config.server.host;
       url = `http://${host}:${address.port}`;
     }
+    let metricsUrl: string | null = null;
+    if (config.metrics.port !== undefined) {
+      const listener = await startMetricsServer(
+        metricsEndpoint,
+        { host: config.metrics.host, port: config.metrics.port },
+        log,
+      );
+      stops.push(listener.close);
+      metricsUrl = listener.url;
+    }
     return {
       url,
+      metricsUrl,
       databaseUrl: provided.url,
       db,
       boss,

@@ -233,6 +233,50 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Prometheus metrics; docs/operations.md, "Metrics". */
+    metrics: z
+      .object({
+        /**
+         * A listener of its own serving /metrics, for processes without the API (worker,
+         * scheduler) or to keep /metrics off the API port. Unset: no such listener.
+         */
+        port: port.optional(),
+        host: z.string().min(1).default("0.0.0.0"),
+        /** Serve /metrics on the API port as well (unauthenticated, like /healthz). */
+        onApiPort: z.boolean().default(true),
+        /** Tenants the queue gauges export, the longest waits first (a bounded label set). */
+        queueTenants: positiveInt.default(20),
+        /** Distinct GraphQL operation names kept as labels; later ones count as "other". */
+        operationNames: positiveInt.default(200),
+      })
+      .strict()
+      .prefault({}),
+    /** Tenants' webhooks for finished jobs; docs/operations.md, "Webhooks". */
+    webhooks: z
+      .object({
+        /** Deliver webhooks from this process (worker processes; several may, safely). */
+        deliver: z.boolean().default(true),
+        /** Fallback tick of the dispatcher; a finished job's event wakes it earlier. */
+        pollMs: positiveInt.default(1000),
+        /** Job events read, and deliveries claimed, per round. */
+        batchSize: positiveInt.default(100),
+        /** Deliveries in flight at once per process. */
+        concurrency: positiveInt.default(8),
+        /** One attempt's limit, connection to last byte of the answer. */
+        timeoutMs: positiveInt.default(10_000),
+        /** Attempts per delivery before it is marked FAILED. */
+        maxAttempts: positiveInt.default(10),
+        /** Backoff between attempts: base · 2^(attempt-1), at most max, with jitter. */
+        backoffBaseMs: positiveInt.default(10_000),
+        backoffMaxMs: positiveInt.default(3_600_000),
+        /**
+         * Deliver to loopback, private and link-local addresses. Off: a tenant's webhook can
+         * never reach the platform's own network (the database, cloud metadata).
+         */
+        allowPrivateNetworks: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     scorers: z
       .object({
         /** Folder of scorer plugin modules (docs/scorers.md); unset, only built-ins. */

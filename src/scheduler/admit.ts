@@ -3,7 +3,7 @@
 // get their messages; jobs that can never run end FAILED. All set-based, so a pass of
 // hundreds of jobs costs a handful of round trips.
 import type { Sql } from "../db/sql.ts";
-import { moveJobs } from "../domain/jobs/lifecycle.ts";
+import { type MovedJob, moveJobs } from "../domain/jobs/lifecycle.ts";
 import { type Boss, bossDb, type DispatchPayload, nodeQueue } from "../domain/jobs/queues.ts";
 import type { Admission, Refusal } from "./fair-share.ts";
 
@@ -46,9 +46,12 @@ export async function writeAdmissions(
   return queued.length;
 }
 
-/** Jobs that can never run as things stand end FAILED now rather than wait forever. */
-export async function writeRefusals(tx: Sql, refused: readonly Refusal[]): Promise<void> {
-  await moveJobs(
+/**
+ * Jobs that can never run as things stand end FAILED now rather than wait forever.
+ * Returns them as they now are.
+ */
+export async function writeRefusals(tx: Sql, refused: readonly Refusal[]): Promise<MovedJob[]> {
+  return moveJobs(
     tx,
     refused.map(({ job, code, message }) => ({
       jobId: job.id,

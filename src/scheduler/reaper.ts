@@ -4,6 +4,7 @@
 // what makes the lost worker's late report, should it ever come, change nothing.
 import type { Sql } from "../db/sql.ts";
 import { failAttempts } from "../domain/jobs/finish.ts";
+import type { JobRow } from "../domain/jobs/job-row.ts";
 import { PLACED_STATES, sqlStates } from "../domain/jobs/lifecycle.ts";
 import type { BackoffSettings } from "../domain/jobs/retry-policy.ts";
 import { type BreakerSettings, recordNodeFailures } from "../domain/nodes/nodes.ts";
@@ -16,7 +17,8 @@ export interface ReaperSettings {
   batch: number;
 }
 
-export async function reapExpiredLeases(tx: Sql, settings: ReaperSettings): Promise<number> {
+/** Returns the jobs whose attempt it ended, as they now are (waiting again, or FAILED). */
+export async function reapExpiredLeases(tx: Sql, settings: ReaperSettings): Promise<JobRow[]> {
   const { rows } = await tx.query<{
     id: string;
     attempt: number;
@@ -28,8 +30,8 @@ export async function reapExpiredLeases(tx: Sql, settings: ReaperSettings): Prom
      ORDER BY "leaseExpiresAt" LIMIT $1 FOR UPDATE SKIP LOCKED`,
     [settings.batch],
   );
-  if (rows.length === 0) return 0;
-  await failAttempts(
+  if (rows.length === 0) return [];
+  const ended = await failAttempts(
     tx,
     rows.map((job) => ({
       jobId: job.id,
@@ -48,5 +50,5 @@ export async function reapExpiredLeases(tx: Sql, settings: ReaperSettings): Prom
     rows.flatMap((job) => (job.executorNodeId ? [job.executorNodeId] : [])),
     settings.breaker,
   );
-  return rows.length;
+  return ended;
 }

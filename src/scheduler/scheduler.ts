@@ -9,6 +9,7 @@ import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import type { Subscriber } from "../db/pubsub.ts";
 import { inTransaction } from "../db/sql.ts";
+import type { JobRow } from "../domain/jobs/job-row.ts";
 import { type JobStateEvent, PLACED_STATES } from "../domain/jobs/lifecycle.ts";
 import { SCHEDULER_WAKE_QUEUE } from "../domain/jobs/queues.ts";
 import type { Logger } from "../log.ts";
@@ -36,6 +37,9 @@ export interface PassReport {
   reaped: number;
   queued: number;
   refused: number;
+  /** The jobs behind `reaped` and `refused`, for a log line each. */
+  reapedJobs: JobRow[];
+  refusedJobs: JobRow[];
 }
 
 export interface SchedulerDeps {
@@ -67,25 +71,51 @@ export async function runPass(
   return inTransaction(
     deps.pool,
     async (tx) => {
-      const reaped = options.reap ? await reapExpiredLeases(tx, settings.reaper) : 0;
+      const reapedJobs = options.reap ? await reapExpiredLeases(tx, settings.reaper) : [];
       const snapshot = await loadSnapshot(tx, settings.passLimit);
       const plan = planAdmissions({
         ...snapshot,
         rules: settings.rules,
         limit: settings.passLimit,
       });
-      await writeRefusals(tx, plan.refused);
+      const refusedJobs = await writeRefusals(tx, plan.refused);
       const queued = await writeAdmissions(
         tx,
         deps.boss,
         plan.admitted,
         settings.dispatchTimeoutMs,
       );
-      return { reaped, queued, refused: plan.refused.length };
+      return {
+        reaped: reapedJobs.length,
+        queued,
+        refused: plan.refused.length,
+        reapedJobs,
+        refusedJobs,
+      };
     },
     // The scheduler lock travels with BEGIN: one round trip fewer per pass.
     { beginWith: `SELECT pg_advisory_xact_lock(${SCHEDULER_LOCK})` },
   );
+}
+
+/** One line per job the pass ended or sent back, so a grep for the job finds it. */
+function logPass(log: Logger, report: PassReport): void {
+  for (const job of report.reapedJobs) {
+    log.warn(
+      { jobId: job.id, tenantId: job.tenantId, attempt: job.attempt, state: job.state },
+      "the job's lease ran out; its attempt ended EXECUTOR_UNAVAILABLE",
+    );
+  }
+  for (const job of report.refusedJobs) {
+    log.info(
+      { jobId: job.id, tenantId: job.tenantId, errorCode: job.errorCode },
+      "refused a job that cannot run as things stand",
+    );
+  }
+  if (report.reaped > 0 || report.refused > 0) {
+    const { reaped, queued, refused } = report;
+    log.debug({ reaped, queued, refused }, "scheduler pass");
+  }
 }
 
 export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
@@ -103,7 +133,7 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
         const report = await runPass(deps, { reap });
         // A full pass means more may be admissible right now.
         if (report.queued + report.refused >= deps.settings.passLimit) again = true;
-        if (report.reaped > 0 || report.refused > 0) deps.log.info(report, "scheduler pass");
+        logPass(deps.log, report);
       } catch (error) {
         // A lost database connection: the timer brings the next attempt.
         deps.log.warn({ err: error }, "scheduler pass failed");

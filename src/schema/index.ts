@@ -12,6 +12,7 @@ import "./job-live.ts";
 import "./leaderboards.ts";
 import "./scorers.ts";
 import "./executors.ts";
+import "./webhooks.ts";
 
 builder.queryType({});
 builder.mutationType({});

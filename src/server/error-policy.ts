@@ -7,7 +7,15 @@ import { AppError } from "../domain/errors.ts";
 import type { Logger } from "../log.ts";
 import type { GraphQLContext } from "../schema/context.ts";
 
-export function toClientError(error: GraphQLError, requestId: string, log: Logger): GraphQLError {
+/** Whose request it was, for the log line of an unexpected error. */
+export interface RequestIds {
+  requestId: string;
+  /** The caller's tenant; null for platform admins and anonymous callers. */
+  tenantId: string | null;
+}
+
+export function toClientError(error: GraphQLError, ids: RequestIds, log: Logger): GraphQLError {
+  const { requestId } = ids;
   const original = error.originalError;
   if (original instanceof AppError) {
     return new GraphQLError(original.message, {
@@ -21,7 +29,7 @@ export function toClientError(error: GraphQLError, requestId: string, log: Logge
   }
   // No original error: produced by graphql-js itself (parse, validate, coercion).
   if (!original || original instanceof GraphQLError) return error;
-  log.error({ err: original, requestId, path: error.path?.join(".") }, "unexpected error");
+  log.error({ err: original, ...ids, path: error.path?.join(".") }, "unexpected error");
   return new GraphQLError(`Unexpected error (request id ${requestId})`, {
     nodes: error.nodes,
     path: error.path,
@@ -35,8 +43,9 @@ export function useErrorPolicy(log: Logger): Plugin<GraphQLContext> {
   ) => {
     const { result, setResult, args } = payload;
     if (!result.errors?.length) return;
-    const requestId = (args.contextValue as GraphQLContext).requestId;
-    setResult({ ...result, errors: result.errors.map((e) => toClientError(e, requestId, log)) });
+    const context = args.contextValue as GraphQLContext;
+    const ids = { requestId: context.requestId, tenantId: context.actor?.tenantId ?? null };
+    setResult({ ...result, errors: result.errors.map((e) => toClientError(e, ids, log)) });
   };
   return {
     onExecute: () => ({

@@ -9,6 +9,10 @@ import { createGraphQLError, createYoga, type YogaServerInstance } from "graphql
 import type { Database } from "../db/database.ts";
 import { AppError } from "../domain/errors.ts";
 import type { Logger } from "../log.ts";
+import {
+  type OperationMetricsOptions,
+  useOperationMetrics,
+} from "../metrics/graphql-operations.ts";
 import type { ApiServices, GraphQLContext } from "../schema/context.ts";
 import { buildSchema } from "../schema/index.ts";
 import type { Authenticator } from "./auth.ts";
@@ -36,6 +40,8 @@ export interface GraphQLDeps {
   maxBodyBytes: number;
   maxBatchOperations: number;
   trustedProxyHops: number;
+  /** Counts and times every operation (autoscorer_graphql_*). */
+  operationMetrics: OperationMetricsOptions;
 }
 
 /** Builds the context of one request (HTTP) or connection (WebSocket) from its credentials. */
@@ -108,6 +114,7 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
       useBuiltInRefusalCodes(deps),
       ...(deps.production ? [useNoIntrospection()] : []),
       useQueryLimits(deps.limits, { hideSuggestions: deps.production }),
+      useOperationMetrics(deps.operationMetrics),
       useErrorPolicy(deps.log),
       // Queries and mutations only: graphql-jit 0.8's compiled subscribe hands a subscription
       // field's `subscribe` the operation's variables instead of the field's arguments.

@@ -5,9 +5,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from "node:path";
 import type { Database } from "../db/database.ts";
 import type { Logger } from "../log.ts";
+import type { MetricsEndpoint } from "../metrics/endpoint.ts";
 import type { CredentialWatch } from "../realtime/credential-watch.ts";
 import type { ContextFactory, GraphQLServer } from "./graphql.ts";
-import { renderMetrics } from "./metrics.ts";
 import { attachWebSocket } from "./websocket.ts";
 import type { WebSocketGuards } from "./websocket-guards.ts";
 
@@ -21,6 +21,8 @@ export interface HttpDeps {
   credentials: CredentialWatch;
   webSocket: WebSocketGuards;
   log: Logger;
+  /** Served at /metrics when given (config `metrics.onApiPort`). */
+  metrics?: MetricsEndpoint;
 }
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -69,8 +71,11 @@ export function createHttpServer(deps: HttpDeps): { server: Server; close(): Pro
         return send(res, 503, "database unavailable\n");
       }
     }
-    if (url.pathname === "/metrics") {
-      return send(res, 200, await renderMetrics(deps.db), "text/plain; version=0.0.4");
+    if (url.pathname === "/metrics" && deps.metrics) {
+      const body = await deps.metrics.render();
+      res.writeHead(200, { "content-type": deps.metrics.contentType });
+      res.end(body);
+      return;
     }
     if (req.method === "GET" && deps.webRoot) {
       if (await serveStatic(deps.webRoot, url, res)) return;

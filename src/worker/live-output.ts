@@ -139,7 +139,11 @@ export function createLiveOutput(
       await appendMetricSamples(deps.pool, batch.samples);
     } catch (error) {
       // Live output is a view: the run and its container.log go on without it.
-      deps.log.warn({ err: error, chunks: batch.chunks.length }, "could not store live output");
+      const jobIds = [...new Set([...batch.chunks, ...batch.samples].map((item) => item.jobId))];
+      deps.log.warn(
+        { err: error, jobIds, chunks: batch.chunks.length },
+        "could not store live output",
+      );
     }
   };
 

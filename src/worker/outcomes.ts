@@ -35,7 +35,10 @@ export function createOutcomeReporter(deps: OutcomeReporterDeps) {
           }),
         Date.now() + deps.leaseMs,
         (error) =>
-          log.warn({ err: error, jobs: items.length }, "could not record outcomes yet; retrying"),
+          log.warn(
+            { err: error, jobIds: items.map((item) => item.jobId) },
+            "could not record outcomes yet; retrying",
+          ),
       ),
     // One flush at a time; successes that finish meanwhile leave together with the next.
     { maxItems: 128, maxDelayMs: 0, maxInFlight: 1 },
@@ -58,14 +61,17 @@ export function createOutcomeReporter(deps: OutcomeReporterDeps) {
         }),
       Date.now() + deps.leaseMs,
       (error) =>
-        log.warn({ err: error, jobId: job.id }, "could not record an outcome yet; retrying"),
+        log.warn(
+          { err: error, jobId: job.id, tenantId: job.tenantId, attempt: job.attempt },
+          "could not record an outcome yet; retrying",
+        ),
     );
 
   // No wake-up message here: the scheduler hears the job's state event and runs a pass.
   return async (job: JobRow, outcome: AttemptOutcome): Promise<void> => {
     if (!outcome.ok && outcome.stop === "LOST") {
       log.info(
-        { jobId: job.id, attempt: job.attempt },
+        { jobId: job.id, tenantId: job.tenantId, attempt: job.attempt },
         "abandoned an attempt another worker owns now",
       );
       return;
@@ -80,7 +86,7 @@ export function createOutcomeReporter(deps: OutcomeReporterDeps) {
       : await recordFailure(job, outcome);
     if (!written) {
       log.info(
-        { jobId: job.id, attempt: job.attempt },
+        { jobId: job.id, tenantId: job.tenantId, attempt: job.attempt },
         "ignored the late outcome of a stale attempt",
       );
     } else if (outcome.ok || !isRetryable(outcome.code)) {

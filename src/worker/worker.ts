@@ -251,7 +251,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       .then((outcome) => report(job, outcome))
       .catch((error: unknown) =>
         log.error(
-          { err: error, jobId: job.id },
+          { err: error, jobId: job.id, tenantId: job.tenantId, attempt: job.attempt },
           "a job report failed for good; its lease will expire",
         ),
       )
@@ -335,13 +335,16 @@ async function recoverRuns(
     const handle = await inputDirOf(job)
       .then((inputDir) => deps.executor.adopt(runRequestFor(job, container, workspace, inputDir)))
       .catch((error: unknown) => {
-        deps.log.warn({ err: error, jobId: job.id }, "could not adopt a run");
+        deps.log.warn(
+          { err: error, jobId: job.id, tenantId: job.tenantId, attempt: job.attempt },
+          "could not adopt a run",
+        );
         return null;
       });
     if (handle) {
       kept.add(`${job.id}:${job.attempt}`);
       deps.log.info(
-        { jobId: job.id, attempt: job.attempt },
+        { jobId: job.id, tenantId: job.tenantId, attempt: job.attempt },
         "adopted a run that outlived its worker",
       );
       launch(job, handle);

@@ -16,6 +16,7 @@ import { prepared } from "../../db/prepared.ts";
 import { type EventEnvelope, publishMany } from "../../db/pubsub.ts";
 import type { Sql } from "../../db/sql.ts";
 import type { ExecutorKind, JobState } from "../../generated/prisma/enums.ts";
+import { countJobTransitions } from "../../metrics/job-transitions.ts";
 import { type JobRow, jobColumns } from "./job-row.ts";
 import { refundSubmissions } from "./submission-counters.ts";
 
@@ -282,6 +283,7 @@ export async function moveJobs(tx: Sql, moves: readonly JobMove[]): Promise<Move
     }
     for (const { eventMessage: _m, refund: _r, ...job } of rows) moved.push(job);
   }
+  countJobTransitions(moved);
   await publishMany(
     tx,
     moved.flatMap((job) => jobStateEvents(job)),
@@ -374,6 +376,7 @@ export async function createJobs(tx: Sql, jobs: readonly NewJob[]): Promise<Map<
       column((j) => j.chargedOn),
     ]),
   );
+  countJobTransitions(rows);
   await publishMany(
     tx,
     rows.flatMap((row) => jobStateEvents(row)),

@@ -99,8 +99,10 @@ export async function startEmbeddedPostgres(
     password,
     authMethod: "scram-sha-256",
     persistent: true,
-    // Postgres refuses to run as root; the package creates an unprivileged user for it.
-    createPostgresUser: true,
+    // Postgres refuses to run as root; the package then creates an unprivileged user for
+    // it. Anyone else (a developer, a container's non-root user) runs it as themselves:
+    // creating a user needs root, so asking for one would fail initialisation.
+    createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", ...(options.postgresFlags ?? [])],
     onLog: (message) => log(String(message).trimEnd()),
     onError: (message) => log(String(message).trimEnd()),

@@ -1,0 +1,68 @@
+// The signed-in session: the API key (kept in sessionStorage, so it ends with the tab),
+// who it belongs to, and the connections made with it. Signing out or a refusal by the
+// server forgets the key and closes the socket.
+import { createContext } from "preact";
+import { useContext } from "preact/hooks";
+import { SessionRefusedError } from "./errors.ts";
+import { postGraphQL, type Variables } from "./http.ts";
+import { connectLive, type LiveConnection } from "./live.ts";
+import { ME_QUERY, type Me } from "./me.ts";
+
+const STORAGE_KEY = "autoscorer.apiKey";
+
+export interface Session {
+  me: Me;
+  request<T>(query: string, variables?: Variables): Promise<T>;
+  live: LiveConnection;
+  signOut(reason?: string): void;
+}
+
+export const storedKey = (): string | null => sessionStorage.getItem(STORAGE_KEY);
+export const forgetKey = () => sessionStorage.removeItem(STORAGE_KEY);
+
+/** Checks the key with `me`; keeps it only when the server accepts it. */
+export async function openSession(
+  key: string,
+  onEnded: (reason: string) => void,
+): Promise<Session> {
+  const { me } = await postGraphQL<{ me: Me }>(key, ME_QUERY);
+  sessionStorage.setItem(STORAGE_KEY, key);
+  let ended = false;
+  const end = (reason: string) => {
+    if (ended) return;
+    ended = true;
+    forgetKey();
+    live.dispose();
+    onEnded(reason);
+  };
+  const live = connectLive(key, (code) =>
+    end(
+      code === 4401
+        ? "The live connection was refused: no API key was sent."
+        : "Your API key is no longer accepted (revoked, expired, or the team was suspended). Sign in again.",
+    ),
+  );
+  return {
+    me,
+    live,
+    async request<T>(query: string, variables?: Variables) {
+      try {
+        return await postGraphQL<T>(key, query, variables);
+      } catch (error) {
+        if (error instanceof SessionRefusedError) {
+          end(`Your API key is no longer accepted: ${error.message}`);
+        }
+        throw error;
+      }
+    },
+    signOut: (reason = "") => end(reason),
+  };
+}
+
+export const SessionContext = createContext<Session | null>(null);
+
+export function useSession(): Session {
+  const session = useContext(SessionContext);
+  if (!session) throw new Error("useSession outside a signed-in page");
+  return session;
+}

@@ -188,6 +188,20 @@ describeWithBrowser("the team dashboard in a browser", () => {
     );
   });
 
+  it("serves the app under a strict CSP, hashed assets for a year, and client routes", async () => {
+    const { page } = users[0] as SignedIn;
+    const shell = await page.request.get("/");
+    expect(shell.headers()["content-security-policy"]).toContain("script-src 'self'");
+    expect(shell.headers()["cache-control"]).toBe("no-cache");
+    const script = (await shell.text()).match(/src="(\/assets\/[^"]+\.js)"/)?.[1];
+    expect(script).toBeDefined();
+    const asset = await page.request.get(script as string);
+    expect(asset.headers()["cache-control"]).toContain("immutable");
+    // A client route reloaded in place gets the app shell, which opens the same page.
+    const deep = await page.request.get("/leaderboard/cup/dev");
+    expect(deep.headers()["content-type"]).toContain("text/html");
+  });
+
   it("fits a narrow screen", async () => {
     const user = await signIn(browser, p.api.url, keys.alpha as string, {
       width: 390,

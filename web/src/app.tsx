@@ -2,7 +2,14 @@
 // navigation and sign-out, and the page for the address.
 import { useEffect, useRef, useState } from "preact/hooks";
 import { messageOf, SessionRefusedError } from "./api/errors.ts";
-import { forgetKey, openSession, type Session, SessionContext, storedKey } from "./api/session.ts";
+import {
+  forgetKey,
+  openSession,
+  resumeSession,
+  type Session,
+  SessionContext,
+  storedKey,
+} from "./api/session.ts";
 import { SignIn } from "./pages/sign-in.tsx";
 import { Link, useLocation } from "./router.tsx";
 import { Routes } from "./routes.tsx";
@@ -13,15 +20,19 @@ type Gate =
   | { state: "signed-in"; session: Session };
 
 export function App() {
-  const [gate, setGate] = useState<Gate>(() =>
-    storedKey() ? { state: "checking" } : { state: "signed-out", notice: "" },
-  );
-  const location = useLocation();
   const ended = (reason: string) => setGate({ state: "signed-out", notice: reason });
+  // A reload in a signed-in tab draws the page at once (the key is rechecked meanwhile).
+  const [gate, setGate] = useState<Gate>(() => {
+    const resumed = resumeSession(ended);
+    if (resumed) return { state: "signed-in", session: resumed };
+    return storedKey() ? { state: "checking" } : { state: "signed-out", notice: "" };
+  });
+  const location = useLocation();
 
+  // A key without what `me` said of it (an older tab): check it before drawing anything.
   useEffect(() => {
     const key = storedKey();
-    if (!key) return;
+    if (!key || gate.state !== "checking") return;
     openSession(key, ended).then(
       (session) => setGate({ state: "signed-in", session }),
       (error: unknown) => {

@@ -9,6 +9,9 @@ import { connectLive, type LiveConnection } from "./live.ts";
 import { ME_QUERY, type Me } from "./me.ts";
 
 const STORAGE_KEY = "autoscorer.apiKey";
+/** Who the key belonged to when last checked: lets a reload draw the page at once. */
+const ME_STORAGE_KEY = "autoscorer.me";
+const RECHECK_DELAY_MS = 2000;
 
 export interface Session {
   me: Me;
@@ -18,7 +21,20 @@ export interface Session {
 }
 
 export const storedKey = (): string | null => sessionStorage.getItem(STORAGE_KEY);
-export const forgetKey = () => sessionStorage.removeItem(STORAGE_KEY);
+export const forgetKey = () => {
+  sessionStorage.removeItem(STORAGE_KEY);
+  sessionStorage.removeItem(ME_STORAGE_KEY);
+};
+
+function storedMe(): Me | null {
+  const text = sessionStorage.getItem(ME_STORAGE_KEY);
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as Me;
+  } catch {
+    return null; // written by another version of the app: ask the server again
+  }
+}
 
 /** Checks the key with `me`; keeps it only when the server accepts it. */
 export async function openSession(
@@ -27,6 +43,33 @@ export async function openSession(
 ): Promise<Session> {
   const { me } = await postGraphQL<{ me: Me }>(key, ME_QUERY);
   sessionStorage.setItem(STORAGE_KEY, key);
+  sessionStorage.setItem(ME_STORAGE_KEY, JSON.stringify(me));
+  return startSession(key, me, onEnded);
+}
+
+/**
+ * The session kept in this tab, drawn at once from what `me` said last time; the key is
+ * checked again in the background, and a refusal ends the session like any other.
+ * Display only: the server authorizes every request on its own.
+ */
+export function resumeSession(onEnded: (reason: string) => void): Session | null {
+  const key = storedKey();
+  const me = storedMe();
+  if (!key || !me) return null;
+  const session = startSession(key, me, onEnded);
+  // After the page's own first requests, which a refused key fails (and so ends) anyway.
+  setTimeout(() => {
+    session.request<{ me: Me }>(ME_QUERY).then(
+      (fresh) => sessionStorage.setItem(ME_STORAGE_KEY, JSON.stringify(fresh.me)),
+      // A refused key has ended the session already (request does that); anything else
+      // (the server briefly away) leaves the session as it is, and pages show their errors.
+      () => {},
+    );
+  }, RECHECK_DELAY_MS);
+  return session;
+}
+
+function startSession(key: string, me: Me, onEnded: (reason: string) => void): Session {
   let ended = false;
   const end = (reason: string) => {
     if (ended) return;

@@ -96,6 +96,15 @@ describeWithBrowser("the team dashboard in a browser", () => {
     await form
       .getByLabel("Command")
       .fill("sh\n-c\necho preparing predictions; sleep 1; cp input/data/pred.csv output/");
+    // A mistake comes back from the API beside its field, and nothing is submitted.
+    await form.getByLabel("Input folder").fill("no-such-folder");
+    await form.getByRole("button", { name: "Submit job" }).click();
+    await form.getByRole("alert").getByText("VALIDATION_FAILED").waitFor();
+    expect(await form.locator("#spec-inputUri-issues").textContent()).toContain(
+      "no such directory",
+    );
+    expect(await form.getByLabel("Input folder").getAttribute("aria-invalid")).toBe("true");
+    await form.getByLabel("Input folder").fill("ok");
     await form.getByRole("button", { name: "Submit job" }).click();
     await form.getByText("Submitted job").waitFor();
 

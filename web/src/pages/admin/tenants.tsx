@@ -6,6 +6,7 @@ import {
   SUSPEND_TENANT,
   TENANTS_QUERY,
 } from "../../api/operations/admin.ts";
+import { useSession } from "../../api/session.ts";
 import type { Connection, Tenant } from "../../api/types.ts";
 import { Field } from "../../components/field.tsx";
 import { Empty, ErrorNotice, Loading } from "../../components/status.tsx";
@@ -16,7 +17,26 @@ import { Link } from "../../router.tsx";
 type TenantsData = { tenants: Connection<Tenant> };
 
 export function TenantsView() {
+  const session = useSession();
   const query = useQuery<TenantsData>(TENANTS_QUERY);
+  const [more, setMore] = useState<{ busy: boolean; error: unknown }>({ busy: false, error: null });
+  const loadMore = async () => {
+    const after = query.data?.tenants.pageInfo.endCursor;
+    if (!after) return;
+    setMore({ busy: true, error: null });
+    try {
+      const next = await session.request<TenantsData>(TENANTS_QUERY, { after });
+      query.setData((data) => ({
+        tenants: {
+          edges: [...data.tenants.edges, ...next.tenants.edges],
+          pageInfo: next.tenants.pageInfo,
+        },
+      }));
+      setMore({ busy: false, error: null });
+    } catch (error) {
+      setMore({ busy: false, error });
+    }
+  };
   const replace = (tenant: Tenant) =>
     query.setData((data) => {
       const exists = data.tenants.edges.some((e) => e.node.slug === tenant.slug);
@@ -56,6 +76,12 @@ export function TenantsView() {
             </tbody>
           </table>
         </div>
+      )}
+      {more.error ? <ErrorNotice error={more.error} retry={loadMore} /> : null}
+      {query.data?.tenants.pageInfo.hasNextPage && (
+        <button type="button" class="secondary" disabled={more.busy} onClick={loadMore}>
+          {more.busy ? "Loading…" : "Show more tenants"}
+        </button>
       )}
     </section>
   );

@@ -3,8 +3,16 @@
 // own transform (Oxc), so no Babel preset is needed.
 import { defineConfig } from "vite";
 
-export default defineConfig({
-  oxc: { jsx: { runtime: "automatic", importSource: "preact" } },
+export default defineConfig(({ mode }) => ({
+  oxc: {
+    jsx: {
+      runtime: "automatic",
+      importSource: "preact",
+      // By the build's mode, not NODE_ENV: a build started from a test run (NODE_ENV=test)
+      // must still leave out the development JSX (source file names and line numbers).
+      development: mode === "development",
+    },
+  },
   build: {
     outDir: "dist",
     emptyOutDir: true,
@@ -18,4 +26,4 @@ export default defineConfig({
     // `npx vite web` during development: the API runs on its own port (npm start).
     proxy: { "/graphql": { target: "http://localhost:4000", ws: true } },
   },
-});
+}));

@@ -206,6 +206,9 @@ describeWithBrowser("the team dashboard in a browser", () => {
     expect(script).toBeDefined();
     const asset = await page.request.get(script as string);
     expect(asset.headers()["cache-control"]).toContain("immutable");
+    // A production build: no development JSX naming source files (a test run's NODE_ENV
+    // must not change what is built).
+    expect(await asset.text()).not.toContain("web/src/");
     // A client route reloaded in place gets the app shell, which opens the same page.
     const deep = await page.request.get("/leaderboard/cup/dev");
     expect(deep.headers()["content-type"]).toContain("text/html");

@@ -33,6 +33,24 @@ const CONTENT_TYPES: Record<string, string> = {
   ".json": "application/json",
 };
 
+// The web client loads only its own scripts, styles and API (WebSocket included: 'self'
+// covers ws: on the same host); nothing inline, no frames, no plugins.
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join("; ");
+
+/** Vite names every built asset by its content hash: a name never changes meaning. */
+const cacheControlFor = (relative: string): string =>
+  relative.startsWith("assets/") ? "public, max-age=31536000, immutable" : "no-cache";
+
 async function serveStatic(root: string, url: URL, res: ServerResponse): Promise<boolean> {
   const relative = url.pathname === "/" ? "index.html" : decodeURIComponent(url.pathname.slice(1));
   const file = path.resolve(root, relative);
@@ -40,9 +58,14 @@ async function serveStatic(root: string, url: URL, res: ServerResponse): Promise
   if (!file.startsWith(path.resolve(root) + path.sep) || !existsSync(file)) return false;
   const body = await readFile(file).catch(() => undefined);
   if (!body) return false;
+  const html = path.extname(file) === ".html";
   res.writeHead(200, {
     "content-type": CONTENT_TYPES[path.extname(file)] ?? "application/octet-stream",
     "x-content-type-options": "nosniff",
+    "cache-control": cacheControlFor(relative),
+    ...(html
+      ? { "content-security-policy": CONTENT_SECURITY_POLICY, "referrer-policy": "no-referrer" }
+      : {}),
   });
   res.end(body);
   return true;

@@ -8,6 +8,7 @@ import type { TestProject } from "vitest/node";
 import { startBoss } from "../../src/app/boss.ts";
 import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
 import { migrateDatabase } from "../../src/db/migrate.ts";
+import { probeBrowser } from "./browser-probe.ts";
 import { probeDocker } from "./docker-probe.ts";
 import { TEMPLATE_DATABASE } from "./template.ts";
 
@@ -44,5 +45,6 @@ export default async function setup(project: TestProject) {
   }
   project.provide("postgresAdminUrl", postgres.adminUrl);
   project.provide("docker", probeDocker());
+  project.provide("browser", probeBrowser());
   return teardown;
 }

@@ -29,7 +29,13 @@ beforeAll(async () => {
     database: p.api.testDb,
     inputRoot: p.api.inputRoot,
     workspaceRoot: p.workspaceRoot,
-    config: { "worker.name": "obs-node", "database.poolSize": 5, "metrics.port": 0 },
+    config: {
+      "worker.name": "obs-node",
+      "database.poolSize": 5,
+      "metrics.port": 0,
+      // Both jobs score the same files: with the cache the second would not run the scorer.
+      "scorers.resultCache": false,
+    },
   });
 });
 

@@ -5,6 +5,12 @@
 // first gets what it missed, then the live events, with no gap and no duplicate: it joins
 // the live group before it reads the missed ones, holds live events back while it reads,
 // and skips any it has already seen.
+//
+// Events of different processes may arrive out of order: the NOTIFY is sent after commit,
+// so the scheduler's QUEUED may arrive after the worker's RUNNING of the same job. A job's
+// own events commit in id order (each move locks the job's row), so an event is taken as
+// "the job has news": the group reads the job's events after the last one it handed out,
+// and hands out each once, in the job's order, whatever order the NOTIFYs came in.
 import type pg from "pg";
 import { createBatcher } from "../db/batcher.ts";
 import type { EventEnvelope, Subscriber } from "../db/pubsub.ts";
@@ -43,11 +49,16 @@ export interface JobFeed {
 
 interface Member {
   queue: LiveQueue<JobUpdate>;
-  /** The last cursor this member was given. */
-  after: bigint;
+  /** Where the member started: events up to here it read itself, or did not ask for. */
+  floor: bigint;
   /** Live updates held back while the member reads what it missed. */
   held: JobUpdate[] | null;
+  /** Per job, the last event it read itself: the group may hand those out again. */
+  replayed: Map<string, bigint> | null;
 }
+
+/** Jobs a group remembers its last handed-out event of; older ones are forgotten first. */
+const JOBS_REMEMBERED = 10_000;
 
 /** Updates buffered per subscriber before a slow one is ended (it can resume). */
 const QUEUE_CAPACITY = 1000;
@@ -98,31 +109,54 @@ function toUpdate(row: UpdateRow): JobUpdate {
 
 export function createJobFeed(deps: { pool: pg.Pool; events: Subscriber; log: Logger }): JobFeed {
   const { pool } = deps;
-  // Events that arrive together are read back in one statement.
+  // A job's events after a given one; news of many jobs that arrives together is read back
+  // in one statement.
   const reads = createBatcher(
-    async (eventIds: string[]): Promise<Array<JobUpdate | undefined>> => {
-      const { rows } = await pool.query<UpdateRow>(
-        `SELECT ${UPDATE_COLUMNS} FROM "JobEvent" e JOIN "Job" j ON j.id = e."jobId"
-         WHERE e.id = ANY($1::bigint[])`,
-        [eventIds],
+    async (wanted: Array<{ jobId: string; after: bigint }>): Promise<JobUpdate[][]> => {
+      const { rows } = await pool.query<UpdateRow & { wanted: string }>(
+        `SELECT ${UPDATE_COLUMNS}, w.i::int - 1 AS wanted
+           FROM unnest($1::uuid[], $2::bigint[]) WITH ORDINALITY AS w(job, after, i)
+           JOIN "JobEvent" e ON e."jobId" = w.job AND e.id > w.after
+           JOIN "Job" j ON j.id = e."jobId"
+          ORDER BY e.id`,
+        [wanted.map((w) => w.jobId), wanted.map((w) => w.after.toString())],
       );
-      const byId = new Map(rows.map((row) => [row.eventId, toUpdate(row)]));
-      return eventIds.map((id) => byId.get(id));
+      const updates = wanted.map((): JobUpdate[] => []);
+      for (const { wanted: index, ...row } of rows) updates[Number(index)]?.push(toUpdate(row));
+      return updates;
     },
     { maxItems: 500, maxDelayMs: 0, maxInFlight: 2 },
   );
 
-  // Per group, updates are read concurrently but handed out in the order they happened.
+  // Per group, updates are read concurrently but handed out in order, each job's once.
   const chains = new WeakMap<Group<Member>, Promise<void>>();
+  const handedOut = new WeakMap<Group<Member>, Map<string, bigint>>();
   const onEvent = (group: Group<Member>, envelope: EventEnvelope) => {
-    const { eventId } = envelope.data as JobStateEvent;
-    const read = reads.add(eventId);
+    const { id: jobId } = envelope.data as JobStateEvent;
+    let last = handedOut.get(group);
+    if (!last) {
+      last = new Map();
+      handedOut.set(group, last);
+    }
+    const lastOfJob = last;
+    // A job the group has not seen yet is read from its start; members skip what they had.
+    const read = reads.add({ jobId, after: lastOfJob.get(jobId) ?? -1n });
     const previous = chains.get(group) ?? Promise.resolve();
     const next = previous
       .then(() => read)
       .then(
-        (update) => {
-          if (update) for (const member of group.members) deliver(member, update);
+        (updates) => {
+          for (const update of updates) {
+            const cursor = BigInt(update.cursor);
+            if (cursor <= (lastOfJob.get(jobId) ?? -1n)) continue;
+            lastOfJob.delete(jobId); // re-inserted: the Map's order is then least recent first
+            lastOfJob.set(jobId, cursor);
+            if (lastOfJob.size > JOBS_REMEMBERED) {
+              const oldest = lastOfJob.keys().next().value;
+              if (oldest !== undefined) lastOfJob.delete(oldest);
+            }
+            for (const member of group.members) deliver(member, update);
+          }
         },
         (error: unknown) => {
           deps.log.warn({ err: error }, "could not read a job update; ending its subscriptions");
@@ -141,8 +175,7 @@ export function createJobFeed(deps: { pool: pg.Pool; events: Subscriber; log: Lo
       return;
     }
     const cursor = BigInt(update.cursor);
-    if (cursor <= member.after) return;
-    member.after = cursor;
+    if (cursor <= member.floor || cursor <= (member.replayed?.get(update.job.id) ?? -1n)) return;
     member.queue.push(update);
   };
 
@@ -159,13 +192,16 @@ export function createJobFeed(deps: { pool: pg.Pool; events: Subscriber; log: Lo
       overflow: "end",
       onClose: () => leave(),
     });
-    const member: Member = { queue, after, held: [] };
+    const member: Member = { queue, floor: after, held: [], replayed: null };
     leave = groups.join(key, member);
     try {
+      let from = after;
       for (let page = 0; page < REPLAY_PAGES; page++) {
-        const rows = await missed(member.after, REPLAY_PAGE);
+        const rows = await missed(from, REPLAY_PAGE);
         for (const row of rows) {
-          member.after = BigInt(row.eventId);
+          from = BigInt(row.eventId);
+          member.replayed ??= new Map();
+          member.replayed.set(row.id, from);
           queue.push(toUpdate(row));
         }
         if (rows.length < REPLAY_PAGE) break;

@@ -5,8 +5,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import pg from "pg";
+import { migratePlatform } from "../src/app/migrate.ts";
 import { startEmbeddedPostgres } from "../src/db/embedded.ts";
-import { migrateDatabase } from "../src/db/migrate.ts";
 
 export async function benchDatabase(): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "autoscorer-bench-"));
@@ -16,7 +16,7 @@ export async function benchDatabase(): Promise<{ url: string; stop(): Promise<vo
   await admin.query("CREATE DATABASE bench");
   await admin.end();
   const url = postgres.urlFor("bench");
-  await migrateDatabase(url);
+  await migratePlatform(url);
   return {
     url,
     stop: async () => {

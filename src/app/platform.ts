@@ -8,8 +8,8 @@ import { fileURLToPath } from "node:url";
 import type { PgBoss } from "pg-boss";
 import type { Config } from "../config/schema.ts";
 import { connectDatabase, type Database } from "../db/database.ts";
-import { migrateDatabase } from "../db/migrate.ts";
 import { createSubscriber, type Subscriber } from "../db/pubsub.ts";
+import { APP_ROLE, sessionOptions } from "../db/session-options.ts";
 import { ensureBootstrapAdmin } from "../domain/bootstrap.ts";
 import { createSubmissionBatcher } from "../domain/jobs/submission-batcher.ts";
 import type { Logger } from "../log.ts";
@@ -32,6 +32,7 @@ import { startWorker, type Worker } from "../worker/worker.ts";
 import { startBoss } from "./boss.ts";
 import { provideDatabase } from "./database.ts";
 import { createExecutorFor } from "./executors.ts";
+import { migratePlatform } from "./migrate.ts";
 import {
   inputRootOf,
   liveOutputSettingsOf,
@@ -91,12 +92,14 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     stops.push(provided.stop);
     if (options.migrate) {
       const started = Date.now();
-      await migrateDatabase(provided.url);
+      await migratePlatform(provided.url);
       log.info({ ms: Date.now() - started }, "migrations applied");
     }
-    const db = connectDatabase(provided.url, { poolSize: config.database.poolSize });
+    const role = config.database.useAppRole ? APP_ROLE : undefined;
+    const db = connectDatabase(provided.url, { poolSize: config.database.poolSize, role });
     stops.push(db.close);
-    const events: Subscriber = createSubscriber(provided.url, (message, error) =>
+    const session = { connectionString: provided.url, options: sessionOptions(role) };
+    const events: Subscriber = createSubscriber(session, (message, error) =>
       log.warn({ err: error }, message),
     );
     stops.push(events.close);
@@ -117,6 +120,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     // The job pipeline: pg-boss carries wake-ups and dispatches for every role.
     const boss = await startBoss({
       url: provided.url,
+      role,
       onError: (error) => log.warn({ err: error }, "pg-boss error"),
     });
     stops.push(() => boss.stop({ graceful: false, close: true }));

@@ -114,6 +114,12 @@ export const configSchema = z
         url: z.string().url().optional(),
         poolSize: positiveInt.default(10),
         embeddedPort: port.default(54329),
+        /**
+         * Run every session as the application role (autoscorer_app: owns nothing, no
+         * superuser, append-only audit log, row-level security). The login role of `url` must
+         * be a member of it; migrations run as the login role itself.
+         */
+        useAppRole: z.boolean().default(true),
       })
       .strict()
       .prefault({}),

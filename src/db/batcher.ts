@@ -7,6 +7,10 @@
 // With `maxInFlight`, at most that many flushes run at once; items that arrive meanwhile
 // wait for one to end and then leave together, so an idle batcher adds no delay (with
 // `maxDelayMs: 0`) and a busy one makes batches as large as the load.
+//
+// A flush carries items of many callers, possibly of several tenants, so it runs as platform
+// work (src/db/tenant-scope.ts), whichever caller's arrival started it.
+import { withTenantScope } from "./tenant-scope.ts";
 
 export interface Batcher<T, R> {
   add(item: T): Promise<R>;
@@ -34,7 +38,7 @@ export function createBatcher<T, R>(
       const batch = pending.slice(0, options.maxItems);
       pending = pending.slice(batch.length);
       inFlight += 1;
-      flush(batch.map((entry) => entry.item))
+      withTenantScope(null, () => flush(batch.map((entry) => entry.item)))
         .then(
           (results) => {
             batch.forEach((entry, i) => {

@@ -1,9 +1,13 @@
 // One pg pool shared by Prisma (through the adapter) and by the few hand-written SQL paths
-// (admission, pg-boss enqueue, NOTIFY), so a request never holds two connections.
+// (admission, pg-boss enqueue, NOTIFY), so a request never holds two connections. Its
+// sessions run as the application role, and each connection carries the tenant scope of the
+// work that checked it out (src/db/tenant-scope.ts).
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
+import type pg from "pg";
 import { PrismaClient } from "../generated/prisma/client.ts";
-import { poolTypes, UTC_SESSION } from "./timestamps.ts";
+import { sessionOptions } from "./session-options.ts";
+import { TenantScopedPool } from "./tenant-scope.ts";
+import { poolTypes } from "./timestamps.ts";
 
 export type { PrismaClient } from "../generated/prisma/client.ts";
 export { Prisma } from "../generated/prisma/client.ts";
@@ -20,11 +24,17 @@ export interface Database {
 
 // Postgres BIGINT (audit and event ids) arrive as strings; keep them strings so they never
 // lose precision, but parse COUNT(*) style results where callers ask for numbers explicitly.
-export function connectDatabase(url: string, options: { poolSize?: number } = {}): Database {
-  const pool = new pg.Pool({
+export function connectDatabase(
+  url: string,
+  options: {
+    poolSize?: number /** The session role; none keeps the login role. */;
+    role?: string;
+  } = {},
+): Database {
+  const pool = new TenantScopedPool({
     connectionString: url,
     max: options.poolSize ?? 10,
-    options: UTC_SESSION,
+    options: sessionOptions(options.role),
     types: poolTypes,
   });
   // A dropped connection must not crash the process; the pool replaces it on next use.

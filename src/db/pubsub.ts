@@ -124,7 +124,8 @@ export interface Subscriber {
 }
 
 export function createSubscriber(
-  url: string,
+  /** A URL, or connection settings (the session role). */
+  connection: string | pg.ClientConfig,
   log: (message: string, error?: unknown) => void = () => {},
 ): Subscriber {
   const listeners = new Map<string, Set<Listener>>();
@@ -148,7 +149,7 @@ export function createSubscriber(
   };
 
   const connect = async (): Promise<void> => {
-    const next = new pg.Client(url);
+    const next = new pg.Client(connection);
     next.on("notification", deliver);
     next.on("error", (error) => {
       log("event listener connection failed; reconnecting", error);

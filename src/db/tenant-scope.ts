@@ -10,7 +10,13 @@ import pg from "pg";
 
 const scope = new AsyncLocalStorage<string | null>();
 
-/** Runs `work` (and everything it starts) for `tenantId`, or as platform work for null. */
+/** The scope of callers without a key: a tenant id no tenant has, so no tenant's rows show. */
+export const NO_TENANT = "00000000-0000-0000-0000-000000000000";
+
+/**
+ * Runs `work` (and everything it starts) for `tenantId`, or as platform work for null. A
+ * Prisma query starts when it is awaited, not when it is built: await it inside `work`.
+ */
 export function withTenantScope<T>(tenantId: string | null, work: () => T): T {
   return scope.run(tenantId, work);
 }

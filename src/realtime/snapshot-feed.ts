@@ -4,6 +4,7 @@
 // subscriber of the group gets it. A subscriber gets the value at once when it joins, and
 // keeps at most the latest one: a slow client skips values it no longer needs.
 import type { Subscriber } from "../db/pubsub.ts";
+import { withTenantScope } from "../db/tenant-scope.ts";
 import type { Logger } from "../log.ts";
 import { createLiveQueue, type LiveQueue } from "./live-queue.ts";
 
@@ -47,7 +48,8 @@ export function createSnapshotFeed<V>(options: SnapshotFeedOptions<V>): Snapshot
     group.stale = false;
     group.lastReadAt = Date.now();
     try {
-      const value = await options.read(key);
+      // Shared by subscribers of any tenant: read as platform work, whoever started it.
+      const value = await withTenantScope(null, () => options.read(key));
       for (const member of group.members) member.push(value);
     } catch (error) {
       options.log.warn({ err: error, key }, `could not read ${options.name}`);

@@ -23,6 +23,7 @@ import type { RateLimiter } from "./rate-limit.ts";
 import { requestError } from "./refusals.ts";
 import { useBuiltInRefusalCodes, useCsrfPrevention, useNoIntrospection } from "./request-guards.ts";
 import { useSharedSubscriptionExecution } from "./shared-subscription-execution.ts";
+import { useTenantScope } from "./tenant-scope-plugin.ts";
 import { type NodeServerContext, useRateLimit } from "./use-rate-limit.ts";
 
 export interface GraphQLDeps {
@@ -127,6 +128,7 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
         },
       ),
       useSharedSubscriptionExecution(),
+      useTenantScope(),
     ],
   });
 }

@@ -178,11 +178,16 @@ describe("audit log", () => {
   });
 
   it("is append-only in the database itself", async () => {
-    await expect(api.db.pool.query(`UPDATE "AuditLog" SET action = 'forged'`)).rejects.toThrow(
-      /append-only/,
-    );
-    await expect(api.db.pool.query(`DELETE FROM "AuditLog"`)).rejects.toThrow(/append-only/);
-    await expect(api.db.pool.query(`TRUNCATE "AuditLog"`)).rejects.toThrow(/append-only/);
+    // The application role may only add and read entries.
+    for (const change of [`UPDATE "AuditLog" SET action = 'forged'`, `DELETE FROM "AuditLog"`]) {
+      await expect(api.db.pool.query(change)).rejects.toThrow(/permission denied/);
+    }
+    await expect(api.db.pool.query(`TRUNCATE "AuditLog"`)).rejects.toThrow(/permission denied/);
+    // Even the owner cannot change one: the table's trigger refuses.
+    const owner = api.testDb.ownerQuery;
+    await expect(owner(`UPDATE "AuditLog" SET action = 'forged'`)).rejects.toThrow(/append-only/);
+    await expect(owner(`DELETE FROM "AuditLog"`)).rejects.toThrow(/append-only/);
+    await expect(owner(`TRUNCATE "AuditLog"`)).rejects.toThrow(/append-only/);
   });
 
   it("pages through the log newest first and filters by action and time", async () => {

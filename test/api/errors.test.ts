@@ -77,7 +77,7 @@ describe("typed errors", () => {
 
   it("masks unexpected failures with the request id and logs the cause", async () => {
     // Break the database under the API: the resolver fails in a way no code expects.
-    await api.db.pool.query(`ALTER TABLE "Competition" RENAME TO "CompetitionGone"`);
+    await api.testDb.ownerQuery(`ALTER TABLE "Competition" RENAME TO "CompetitionGone"`);
     try {
       const response = await fetch(`${api.url}/graphql`, {
         method: "POST",
@@ -96,7 +96,7 @@ describe("typed errors", () => {
       expect(JSON.stringify(body)).not.toMatch(/CompetitionGone|Competition"|prisma/i);
       expect(api.errorLog().at(-1)?.requestId).toBe("req-42");
     } finally {
-      await api.db.pool.query(`ALTER TABLE "CompetitionGone" RENAME TO "Competition"`);
+      await api.testDb.ownerQuery(`ALTER TABLE "CompetitionGone" RENAME TO "Competition"`);
     }
   });
 

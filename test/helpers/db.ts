@@ -5,8 +5,11 @@ import { inject } from "vitest";
 import { TEMPLATE_DATABASE } from "./template.ts";
 
 export interface TestDatabase {
+  /** The owner's URL (the login role, as migrations run); the platform runs as autoscorer_app. */
   url: string;
   name: string;
+  /** Runs statements as the owner: what the application role may not (DDL, say). */
+  ownerQuery(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
   drop(): Promise<void>;
 }
 
@@ -26,9 +29,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   } finally {
     await admin.end();
   }
+  const url = withDatabase(adminUrl, name);
   return {
-    url: withDatabase(adminUrl, name),
+    url,
     name,
+    ownerQuery: async (sql, params) => {
+      const client = new pg.Client(url);
+      await client.connect();
+      try {
+        return await client.query(sql, params);
+      } finally {
+        await client.end();
+      }
+    },
     drop: async () => {
       const client = new pg.Client(adminUrl);
       await client.connect();

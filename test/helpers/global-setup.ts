@@ -5,9 +5,8 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { startBoss } from "../../src/app/boss.ts";
+import { migratePlatform } from "../../src/app/migrate.ts";
 import { startEmbeddedPostgres } from "../../src/db/embedded.ts";
-import { migrateDatabase } from "../../src/db/migrate.ts";
 import { probeBrowser } from "./browser-probe.ts";
 import { probeDocker } from "./docker-probe.ts";
 import { TEMPLATE_DATABASE } from "./template.ts";
@@ -35,10 +34,8 @@ export default async function setup(project: TestProject) {
     await admin.connect();
     await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
     await admin.end();
-    await migrateDatabase(postgres.urlFor(TEMPLATE_DATABASE));
-    // pg-boss installs its own schema on first start; do it once here, not in every file.
-    const boss = await startBoss({ url: postgres.urlFor(TEMPLATE_DATABASE), onError: () => {} });
-    await boss.stop({ graceful: false, close: true });
+    // Once here, not in every file: each test database is a copy of this template.
+    await migratePlatform(postgres.urlFor(TEMPLATE_DATABASE));
   } catch (error) {
     await teardown();
     throw error;

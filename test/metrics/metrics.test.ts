@@ -134,7 +134,7 @@ describe("/metrics", () => {
 
   it("counts unexpected errors as server errors, and logs them with request and tenant ids", async () => {
     const before = await scrape(p.api.url);
-    await p.api.db.pool.query(`ALTER TABLE "Competition" RENAME TO "CompetitionGone"`);
+    await p.api.testDb.ownerQuery(`ALTER TABLE "Competition" RENAME TO "CompetitionGone"`);
     try {
       const response = await fetch(`${p.api.url}/graphql`, {
         method: "POST",
@@ -149,7 +149,7 @@ describe("/metrics", () => {
       });
       expect(((await response.json()) as { errors: unknown[] }).errors).toHaveLength(1);
     } finally {
-      await p.api.db.pool.query(`ALTER TABLE "CompetitionGone" RENAME TO "Competition"`);
+      await p.api.testDb.ownerQuery(`ALTER TABLE "CompetitionGone" RENAME TO "Competition"`);
     }
     const after = await scrape(p.api.url);
     expect(

@@ -1,8 +1,10 @@
 // Which executor backs each node a worker runs, from config: the one place that picks a
 // backend implementation.
+import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import type { Config } from "../config/schema.ts";
+import { createDockerExecutor } from "../executors/docker/docker-executor.ts";
 import { createKubernetesExecutor } from "../executors/kubernetes/kubernetes-executor.ts";
 import { createLocalExecutor } from "../executors/local/local-executor.ts";
 import type { Executor } from "../executors/types.ts";
@@ -23,6 +25,33 @@ export function createExecutorFor(kind: ExecutorKind, config: Config, nodeName: 
         // its predecessor started.
         stateDir: path.resolve(config.dataDir, "executors", nodeName),
       });
+    case "DOCKER": {
+      const d = config.docker;
+      const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
+      return createDockerExecutor({
+        nodeName,
+        docker: d.host
+          ? {
+              host: d.host,
+              port: d.port,
+              protocol: d.protocol,
+              ca: read(d.caFile),
+              cert: read(d.certFile),
+              key: read(d.keyFile),
+            }
+          : { socketPath: d.socketPath },
+        pullPolicy: d.pullPolicy,
+        runAsUser: d.runAsUser,
+        runAsGroup: d.runAsGroup,
+        tmpSizeMb: d.tmpSizeMb,
+        pidsLimit: d.pidsLimit,
+        capacity: { cpuMillis: d.cpuMillis, memoryMb: d.memoryMb, maxJobs: d.maxJobs },
+        gpus: d.gpus,
+        gpuRuntime: d.gpuRuntime,
+        killGraceMs: d.killGraceMs,
+        reconnectGraceMs: d.reconnectGraceMs,
+      });
+    }
     case "KUBERNETES": {
       const k = config.kubernetes;
       return createKubernetesExecutor({

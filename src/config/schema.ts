@@ -179,6 +179,35 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** The Docker executor (worker.executors includes DOCKER); docs/executors.md. */
+    docker: z
+      .object({
+        /** The engine's socket (the worker's only way to it; see docs/operations.md). */
+        socketPath: z.string().min(1).default("/var/run/docker.sock"),
+        /** Or a remote engine over TCP (with TLS files), instead of the socket. */
+        host: z.string().min(1).optional(),
+        port: port.optional(),
+        protocol: z.enum(["http", "https"]).optional(),
+        caFile: z.string().min(1).optional(),
+        certFile: z.string().min(1).optional(),
+        keyFile: z.string().min(1).optional(),
+        pullPolicy: z.enum(["always", "if-not-present", "never"]).default("if-not-present"),
+        /** Who the command runs as in the container; never root. */
+        runAsUser: positiveInt.default(1000),
+        runAsGroup: positiveInt.default(1000),
+        tmpSizeMb: positiveInt.default(64),
+        pidsLimit: positiveInt.default(1024),
+        /** Caps on what the engine reports; maxJobs defaults to its CPU count. */
+        cpuMillis: positiveInt.optional(),
+        memoryMb: positiveInt.optional(),
+        maxJobs: positiveInt.optional(),
+        gpus: z.number().int().min(0).default(0),
+        gpuRuntime: z.string().min(1).default("nvidia"),
+        killGraceMs: positiveInt.default(2000),
+        reconnectGraceMs: positiveInt.default(10_000),
+      })
+      .strict()
+      .prefault({}),
     /** The Kubernetes executor (worker.executors includes KUBERNETES); docs/executors.md. */
     kubernetes: z
       .object({

@@ -19,7 +19,8 @@ export async function runUntilSignalled(
       ? `Bootstrap admin API key (shown once, store it now):\n  ${platform.generatedAdminKey}\n\n`
       : "";
     process.stdout.write(
-      `\nAutoScorer is running: ${platform.url}/graphql  (${Date.now() - started} ms)\n${key}`,
+      `\nAutoScorer is running: ${platform.url}/graphql  (${Date.now() - started} ms)\n` +
+        `Web client: ${platform.url}/\n${key}`,
     );
   }
   await new Promise<void>((resolve) => {

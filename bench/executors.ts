@@ -9,9 +9,12 @@
 //
 //   npm run bench:executors          (BENCH_RUNS=50 or more; default 60)
 //
+// The Kubernetes executor runs the same job against the fake API server (test/kube), whose
+// kubelet starts the pod on the same Docker engine: its row shows what the Job, the watch
+// and the log stream add on top of a container. Set BENCH_KUBERNETES=0 to leave it out.
 // Other backends join through `benchExecutors({ extraBackends })`: a backend is a name and
 // a `runOnce()` that runs the same job and resolves with its wall time in ms (see
-// `BenchBackend` and `benchJob`). The Kubernetes executor's measurement plugs in there.
+// `BenchBackend` and `benchJob`).
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -22,6 +25,7 @@ import { createDockerExecutor } from "../src/executors/docker/docker-executor.ts
 import { resolveOptions } from "../src/executors/docker/options.ts";
 import type { Executor, RunPhase, RunRequest } from "../src/executors/types.ts";
 import { BUSYBOX_IMAGE, ensureTestImages } from "../test/images/build.ts";
+import { kubernetesBackend } from "./kubernetes-path.ts";
 import { fmt, percentile } from "./lib.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 60);
@@ -226,7 +230,10 @@ export async function compareBackends(
 
 /** The benchmark: the Docker executor against `docker run`, plus any backend given. */
 export async function benchExecutors(
-  options: { runs?: number; extraBackends?: (request: RunRequest) => BenchBackend[] } = {},
+  options: {
+    runs?: number;
+    extraBackends?: (request: RunRequest) => Promise<BenchBackend[]> | BenchBackend[];
+  } = {},
 ): Promise<BackendResult[]> {
   const runs = options.runs ?? RUNS;
   if (runs < 1) throw new Error("BENCH_RUNS must be at least 1");
@@ -235,7 +242,7 @@ export async function benchExecutors(
   const backends = [
     dockerExecutorBackend(job.request),
     dockerRunBackend(job.request),
-    ...(options.extraBackends?.(job.request) ?? []),
+    ...((await options.extraBackends?.(job.request)) ?? []),
   ];
   try {
     return await compareBackends(backends, runs);
@@ -269,6 +276,9 @@ function report(results: BackendResult[]): string {
 }
 
 if (import.meta.filename === process.argv[1]) {
-  const results = await benchExecutors();
+  const withKubernetes = process.env.BENCH_KUBERNETES !== "0";
+  const results = await benchExecutors({
+    extraBackends: async (request) => (withKubernetes ? [await kubernetesBackend(request)] : []),
+  });
   process.stdout.write(`${report(results)}\n`);
 }

@@ -7,21 +7,24 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createKubernetesExecutor } from "../src/executors/kubernetes/kubernetes-executor.ts";
-import type { RunRequest } from "../src/executors/types.ts";
-import { BUSYBOX_IMAGE, ensureTestImages } from "../test/images/build.ts";
+import type { Executor, RunRequest } from "../src/executors/types.ts";
 import { startFakeKubernetes } from "../test/kube/server.ts";
+import type { BenchBackend } from "./executors.ts";
 
 const CLAIM = "bench-workspaces";
 
-/** Runs the same trivial container `runs` times, one after another; ms per run. */
-export async function measureKubernetesRuns(runs: number): Promise<number[]> {
-  ensureTestImages();
+/**
+ * The benchmark's job through the Kubernetes executor. The pod can only mount what lies
+ * under the workspace volume, so each run gets its own folder under the claim's root with
+ * the same input and output mounts as `request`'s.
+ */
+export async function kubernetesBackend(request: RunRequest): Promise<BenchBackend> {
   const root = mkdtempSync(path.join(os.tmpdir(), "autoscorer-bench-k8s-"));
   const fake = await startFakeKubernetes({
     claims: { [CLAIM]: root },
     node: { cpuMillis: 4000, memoryMb: 4096 },
   });
-  const executor = createKubernetesExecutor({
+  const executor: Executor = createKubernetesExecutor({
     nodeName: "bench-node",
     namespace: "default",
     cluster: { kubeConfig: fake.kubeConfig() },
@@ -29,34 +32,34 @@ export async function measureKubernetesRuns(runs: number): Promise<number[]> {
     capacity: { cpuMillis: 4000, memoryMb: 4096, gpus: 0, maxJobs: 1 },
     splitLogStreams: true,
   });
-  const durations: number[] = [];
-  try {
-    for (let i = 0; i < runs; i += 1) {
-      const dir = path.join(root, `run-${i}`);
-      for (const sub of ["output", "logs", "scratch"])
+  let sequence = 0;
+  return {
+    name: "Kubernetes executor (fake API server)",
+    async runOnce() {
+      sequence += 1;
+      const dir = path.join(root, `run-${sequence}`);
+      for (const sub of ["input/data", "output", "logs", "scratch"])
         mkdirSync(path.join(dir, sub), { recursive: true });
-      const request: RunRequest = {
-        jobId: `bench-${process.pid}-${i}`,
-        attempt: 1,
-        tenantId: "00000000-0000-0000-0000-0000000000aa",
-        image: BUSYBOX_IMAGE,
-        command: ["sh", "-c", "echo ok > output/done"],
-        env: {},
-        mounts: [{ source: path.join(dir, "output"), target: "output", readOnly: false }],
+      const began = performance.now();
+      const outcome = await executor.start({
+        ...request,
+        jobId: `bench-${process.pid}-${sequence}`,
+        mounts: [
+          { source: path.join(dir, "input", "data"), target: "input/data", readOnly: true },
+          { source: path.join(dir, "output"), target: "output", readOnly: false },
+        ],
         logDir: path.join(dir, "logs"),
         scratchDir: path.join(dir, "scratch"),
-        resources: { cpuMillis: 500, memoryMb: 64, gpus: 0 },
-        timeLimitMs: 60_000,
-      };
-      const started = performance.now();
-      const outcome = await executor.start(request).outcome;
-      if (!outcome.ok) throw new Error(`run ${i} failed: ${outcome.code} ${outcome.message}`);
-      durations.push(performance.now() - started);
-    }
-    return durations;
-  } finally {
-    await executor.close();
-    await fake.close();
-    rmSync(root, { recursive: true, force: true });
-  }
+      }).outcome;
+      const ms = performance.now() - began;
+      if (!outcome.ok) throw new Error(`run ${sequence} failed: ${outcome.code} ${outcome.message}`);
+      rmSync(dir, { recursive: true, force: true });
+      return ms;
+    },
+    async close() {
+      await executor.close();
+      await fake.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }

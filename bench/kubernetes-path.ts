@@ -52,7 +52,8 @@ export async function kubernetesBackend(request: RunRequest): Promise<BenchBacke
         scratchDir: path.join(dir, "scratch"),
       }).outcome;
       const ms = performance.now() - began;
-      if (!outcome.ok) throw new Error(`run ${sequence} failed: ${outcome.code} ${outcome.message}`);
+      if (!outcome.ok)
+        throw new Error(`run ${sequence} failed: ${outcome.code} ${outcome.message}`);
       rmSync(dir, { recursive: true, force: true });
       return ms;
     },

@@ -13,7 +13,16 @@ describe("API key cache", () => {
   afterAll(() => api.close());
 
   it("looks a new key up once for a burst of requests that all carry it", async () => {
+    // Issuing a key for a tenant announces the membership ("auth" over NOTIFY), which
+    // clears the cache; let that land first, or it may clear it in the middle of the burst.
+    const announced = new Promise<void>((resolve) => {
+      const off = api.events.on("auth", undefined, () => {
+        off();
+        resolve();
+      });
+    });
     const { token } = await createKey(api, "alpha", "MEMBER");
+    await announced;
     const lookups = vi.spyOn(api.db.prisma.apiKey, "findUnique");
     try {
       const answers = await Promise.all(

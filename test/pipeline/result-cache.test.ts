@@ -36,8 +36,11 @@ describe("result cache", () => {
     const second = await scored({ scorer: "classification_f1", inputUri: "same-2" });
     expect(first.cached).toBe(false);
     expect(second).toEqual({ ...first, cached: true });
-    const { rows } = await p.api.db.pool.query<{ hits: number }>(`SELECT hits FROM "ResultCache"`);
-    expect(rows).toEqual([{ hits: 1 }]);
+    // One entry, its hit noted for eviction.
+    const { rows } = await p.api.db.pool.query<{ touched: boolean }>(
+      `SELECT "lastHitAt" IS NOT NULL AS touched FROM "ResultCache"`,
+    );
+    expect(rows).toEqual([{ touched: true }]);
   });
 
   it("scores afresh for other params, another scorer or other bytes", async () => {

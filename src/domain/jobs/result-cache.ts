@@ -61,11 +61,19 @@ export async function cacheAllowed(sql: Sql, competitionId: string | null): Prom
   return rows[0]?.resultCache ?? true;
 }
 
-/** The cached Result for `key`, counting the hit; null when there is none. */
+/**
+ * The cached Result for `key`; null when there is none. A hit is a read: `lastHitAt` (for
+ * eviction) is written only when it is a minute old, because a popular entry written on
+ * every hit makes concurrent hits queue on its row lock.
+ */
 export async function cachedResult(sql: Sql, key: string): Promise<Result | null> {
   const { rows } = await sql.query<{ result: Result }>(
-    `UPDATE "ResultCache" SET hits = hits + 1, "lastHitAt" = now() WHERE key = $1
-     RETURNING result`,
+    `WITH hit AS (SELECT key, result, "lastHitAt" FROM "ResultCache" WHERE key = $1),
+     touched AS (
+       UPDATE "ResultCache" AS c SET "lastHitAt" = now() FROM hit
+       WHERE c.key = hit.key
+         AND (hit."lastHitAt" IS NULL OR hit."lastHitAt" < now() - interval '1 minute'))
+     SELECT result FROM hit`,
     [key],
   );
   return rows[0]?.result ?? null;

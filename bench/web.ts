@@ -149,7 +149,7 @@ async function main() {
       "database.url": database.url,
       "server.port": 0,
       "server.host": "127.0.0.1",
-      "server.rateLimitPerMinute": 0,
+      "server.rateLimit.enabled": false,
     },
   });
   const platform = await startPlatform({

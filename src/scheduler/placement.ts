@@ -32,6 +32,11 @@ export interface NodeState {
   usable: boolean;
   /** Half-open breaker: at most one job may be placed until one succeeds. */
   probeOnly: boolean;
+  /**
+   * Its worker heartbeats but its executor cannot reach what it runs on (a Docker engine
+   * that does not answer reports no capacity at all): what it reports now is not its size.
+   */
+  recovering: boolean;
 }
 
 export interface BackendRules {
@@ -78,6 +83,13 @@ export const couldEverFit = (node: NodeState, job: Demand): boolean =>
   job.cpuMillis <= node.cpuMillis && job.memoryMb <= node.memoryMb && job.gpus <= node.gpus;
 
 /**
+ * Might the node hold the job once it can? A recovering node's size is unknown until its
+ * executor answers again, so it rules nothing out: jobs wait for it rather than fail.
+ */
+const mightEverFit = (node: NodeState, job: Demand): boolean =>
+  node.recovering || couldEverFit(node, job);
+
+/**
  * Free capacity left on a node if the job were placed there, as the mean free fraction of
  * CPU, memory and job slots (and GPUs on GPU nodes). Higher is less loaded.
  */
@@ -106,7 +118,7 @@ export function placeJob(
 ): Placement {
   const kinds = new Set(candidateKinds(job, rules, registered));
   const allowed = nodes.filter((node) => kinds.has(node.kind));
-  if (!allowed.some((node) => couldEverFit(node, job))) {
+  if (!allowed.some((node) => mightEverFit(node, job))) {
     // With no node registered at all the platform is still starting: wait, don't fail.
     if (nodes.length === 0) return { ok: false, reason: "busy" };
     const gpuShort = job.gpus > 0 && !allowed.some((node) => node.gpus >= job.gpus);

@@ -52,6 +52,7 @@ export async function loadSnapshot(tx: Sql, perTenantLimit: number): Promise<Sna
     ...node,
     usable: acceptsWork(node),
     probeOnly: node.circuit === "HALF_OPEN",
+    recovering: node.alive && !node.healthy,
   }));
   // The active tenants with waiting jobs and the head of each one's line (as many as its
   // concurrency quota could take now), in one statement.

@@ -20,6 +20,7 @@ export function node(
     runningJobs: 0,
     usable: true,
     probeOnly: false,
+    recovering: false,
     ...over,
   };
 }

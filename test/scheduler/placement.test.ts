@@ -105,6 +105,30 @@ describe("failover", () => {
     ).toEqual({ ok: false, reason: "busy" });
   });
 
+  it("waits for, or fails over from, a node whose engine is down, never failing the job for good", () => {
+    // What a Docker node reports while its engine does not answer: unhealthy, no capacity.
+    const engineDown = docker("engine-down", {
+      usable: false,
+      recovering: true,
+      cpuMillis: 0,
+      memoryMb: 0,
+      maxJobs: 0,
+    });
+    const kinds = new Set<ExecutorKind>(["DOCKER", "LOCAL"]);
+    const nodes = [engineDown, local("fallback")];
+    expect(placeJob(job(), nodes, RULES, kinds)).toEqual({ ok: false, reason: "busy" });
+    expect(placeJob(job({ failingOver: true }), nodes, RULES, kinds)).toMatchObject({
+      ok: true,
+      node: { name: "fallback" },
+    });
+    // A node whose worker is gone is judged by what it last reported.
+    const gone = { ...engineDown, recovering: false };
+    expect(placeJob(job(), [gone, local("fallback")], RULES, kinds)).toMatchObject({
+      reason: "never",
+      code: "NO_EXECUTOR_AVAILABLE",
+    });
+  });
+
   it("stays on its backend while that backend has a usable node, even a full one", () => {
     const nodes = [docker("full", { runningJobs: 8, maxJobs: 8 }), local("fallback")];
     const kinds = new Set<ExecutorKind>(["DOCKER", "LOCAL"]);

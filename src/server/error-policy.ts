@@ -1,8 +1,8 @@
 // What a client may see of an error. AppErrors (expected failures) keep their message and
 // get `extensions.code`; GraphQL's own errors (syntax, validation) pass through; anything
 // else is a bug: the client gets a generic message with the request id, the log gets it all.
-import { GraphQLError } from "graphql";
-import { handleStreamOrSingleExecutionResult, type Plugin } from "graphql-yoga";
+import { type ExecutionResult, GraphQLError } from "graphql";
+import { handleStreamOrSingleExecutionResult, isAsyncIterable, type Plugin } from "graphql-yoga";
 import { AppError } from "../domain/errors.ts";
 import type { Logger } from "../log.ts";
 import type { GraphQLContext } from "../schema/context.ts";
@@ -37,22 +37,44 @@ export function toClientError(error: GraphQLError, ids: RequestIds, log: Logger)
   });
 }
 
+/** The result as a client may see it: its errors rewritten by `toClientError`. */
+export function clientResult(
+  result: ExecutionResult,
+  context: GraphQLContext,
+  log: Logger,
+): ExecutionResult {
+  if (!result.errors?.length) return result;
+  const ids = { requestId: context.requestId, tenantId: context.actor?.tenantId ?? null };
+  return { ...result, errors: result.errors.map((e) => toClientError(e, ids, log)) };
+}
+
+/**
+ * Rewrites the errors of every query and mutation result and of a subscription's refusal.
+ * The events of a subscription stream are not mapped here, per subscriber: they are
+ * executed once per audience (shared-subscription-execution.ts), which applies
+ * `clientResult` to each result once, for all the subscribers it goes to.
+ */
 export function useErrorPolicy(log: Logger): Plugin<GraphQLContext> {
-  const rewrite = (
-    payload: Parameters<Parameters<typeof handleStreamOrSingleExecutionResult>[1]>[0],
-  ) => {
-    const { result, setResult, args } = payload;
-    if (!result.errors?.length) return;
-    const context = args.contextValue as GraphQLContext;
-    const ids = { requestId: context.requestId, tenantId: context.actor?.tenantId ?? null };
-    setResult({ ...result, errors: result.errors.map((e) => toClientError(e, ids, log)) });
+  const rewrite = ({
+    result,
+    setResult,
+    args,
+  }: {
+    result: ExecutionResult;
+    setResult: (result: ExecutionResult) => void;
+    args: { contextValue: unknown };
+  }) => {
+    const rewritten = clientResult(result, args.contextValue as GraphQLContext, log);
+    if (rewritten !== result) setResult(rewritten);
   };
   return {
     onExecute: () => ({
       onExecuteDone: (payload) => handleStreamOrSingleExecutionResult(payload, rewrite),
     }),
     onSubscribe: () => ({
-      onSubscribeResult: (payload) => handleStreamOrSingleExecutionResult(payload, rewrite),
+      onSubscribeResult: ({ result, setResult, args }) => {
+        if (!isAsyncIterable(result)) rewrite({ result, setResult, args });
+      },
     }),
   };
 }

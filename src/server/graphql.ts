@@ -16,7 +16,7 @@ import {
 import type { ApiServices, GraphQLContext } from "../schema/context.ts";
 import { buildSchema } from "../schema/index.ts";
 import type { Authenticator } from "./auth.ts";
-import { useErrorPolicy } from "./error-policy.ts";
+import { clientResult, useErrorPolicy } from "./error-policy.ts";
 import { boundedParseCaches } from "./parse-cache.ts";
 import { type QueryLimits, useQueryLimits } from "./query-limits.ts";
 import type { RateLimiter } from "./rate-limit.ts";
@@ -127,7 +127,9 @@ export function createGraphQLServer(deps: GraphQLDeps): GraphQLServer {
             getOperationAST(args.document, args.operationName)?.operation !== "subscription",
         },
       ),
-      useSharedSubscriptionExecution(),
+      useSharedSubscriptionExecution((result, args) =>
+        clientResult(result, args.contextValue as GraphQLContext, deps.log),
+      ),
       useTenantScope(),
     ],
   });

@@ -41,10 +41,15 @@ function audienceKey(args: ExecutionArgs): string {
   return `${documentId}|${args.operationName ?? ""}|${JSON.stringify(args.variableValues ?? {})}|${viewer}`;
 }
 
-function executeShared(args: ExecutionArgs, key: string, payload: unknown) {
-  if (typeof payload !== "object" || payload === null) {
-    return execute({ ...args, rootValue: payload });
-  }
+/** What a client may see of an event's result (error masking), applied once per result. */
+export type PresentResult = (result: ExecutionResult, args: ExecutionArgs) => ExecutionResult;
+
+async function executeOnce(args: ExecutionArgs, payload: unknown, present: PresentResult) {
+  return present(await execute({ ...args, rootValue: payload }), args);
+}
+
+function executeShared(args: ExecutionArgs, key: string, payload: unknown, present: PresentResult) {
+  if (typeof payload !== "object" || payload === null) return executeOnce(args, payload, present);
   let forEvent = results.get(payload);
   if (!forEvent) {
     forEvent = new Map();
@@ -52,7 +57,7 @@ function executeShared(args: ExecutionArgs, key: string, payload: unknown) {
   }
   let result = forEvent.get(key);
   if (!result) {
-    result = execute({ ...args, rootValue: payload });
+    result = executeOnce(args, payload, present);
     forEvent.set(key, result);
   }
   return result;
@@ -65,6 +70,7 @@ class SharedResults implements AsyncIterableIterator<ExecutionResult> {
   constructor(
     private readonly source: AsyncIterator<unknown>,
     private readonly args: ExecutionArgs,
+    private readonly present: PresentResult,
   ) {
     this.key = audienceKey(args);
   }
@@ -72,7 +78,10 @@ class SharedResults implements AsyncIterableIterator<ExecutionResult> {
   async next(): Promise<IteratorResult<ExecutionResult>> {
     const event = await this.source.next();
     if (event.done) return { value: undefined, done: true };
-    return { value: await executeShared(this.args, this.key, event.value), done: false };
+    return {
+      value: await executeShared(this.args, this.key, event.value, this.present),
+      done: false,
+    };
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {
@@ -85,13 +94,17 @@ class SharedResults implements AsyncIterableIterator<ExecutionResult> {
   }
 }
 
-async function subscribe(args: ExecutionArgs) {
-  const source = await createSourceEventStream(args);
-  if (!(Symbol.asyncIterator in source)) return source;
-  return new SharedResults(source[Symbol.asyncIterator](), args);
-}
-
-export function useSharedSubscriptionExecution(): Plugin<GraphQLContext> {
+/**
+ * `present` is applied to each event's result once, where it is computed, instead of a map
+ * over every subscriber's stream: an envelop `onNext` per subscriber would cost a promise
+ * and a turn per message, ten thousand times an event.
+ */
+export function useSharedSubscriptionExecution(present: PresentResult): Plugin<GraphQLContext> {
+  const subscribe = async (args: ExecutionArgs) => {
+    const source = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in source)) return source;
+    return new SharedResults(source[Symbol.asyncIterator](), args, present);
+  };
   return {
     onSubscribe: ({ setSubscribeFn }) => setSubscribeFn(subscribe as never),
   };

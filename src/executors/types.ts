@@ -94,6 +94,16 @@ export interface RunHandle {
   stop(reason: StopReason): Promise<void>;
 }
 
+/** A run another node started; `over` answers with the `runKey`s of those that are over. */
+export interface ForeignRun {
+  jobId: string;
+  attempt: number;
+  node: string;
+}
+
+export const runKey = (run: { jobId: string; attempt: number }): string =>
+  `${run.jobId}:${run.attempt}`;
+
 export interface ExecutorHealth {
   healthy: boolean;
   message?: string;
@@ -126,6 +136,15 @@ export interface Executor {
    * `keep(jobId, attempt)` says the run is still wanted. Returns how many were removed.
    */
   sweep(keep: (jobId: string, attempt: number) => boolean): Promise<number>;
+  /**
+   * Removes runs that other nodes left on the same engine and that `over` says are over
+   * (their job moved to another attempt, ended, or is gone), so a node that died and never
+   * came back leaves nothing running. A run `over` does not name is left alone: its node may
+   * still come back and adopt it. Returns how many were removed. Backends whose runs cannot
+   * outlive their worker (local processes) or end by themselves (Kubernetes Jobs, with their
+   * deadline and TTL) leave it out.
+   */
+  sweepForeign?(over: (runs: ForeignRun[]) => Promise<ReadonlySet<string>>): Promise<number>;
   health(): Promise<ExecutorHealth>;
   /** Stops every run still going (outcome SHUTDOWN → EXECUTOR_UNAVAILABLE) and lets go. */
   close(): Promise<void>;

@@ -28,6 +28,7 @@ import {
 import type { Executor, RunHandle } from "../executors/types.ts";
 import type { Logger } from "../log.ts";
 import type { ScorerLookup } from "../scorers/index.ts";
+import { startForeignSweep } from "./foreign-runs.ts";
 import { renewLeases } from "./leases.ts";
 import { createOutcomeReporter } from "./outcomes.ts";
 import { sweepWorkspaces } from "./retention.ts";
@@ -259,6 +260,9 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   };
 
   await recoverRuns(deps, node.id, launch, inputDirOf);
+  // Other nodes' leftovers: looked at every few heartbeats (30 s by default), and once now.
+  const foreign = startForeignSweep(deps, settings.heartbeatMs * 6);
+  void foreign.sweepNow();
 
   const begin = async (payloads: DispatchPayload[]) => {
     const fresh = payloads.filter((p) => !runs.has(p.jobId));
@@ -293,6 +297,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       await all();
       clearInterval(heartbeatTimer);
       clearInterval(sweepTimer);
+      await foreign.stop();
       unsubscribe();
       const last = await executor.health();
       await heartbeatNode(

@@ -11,7 +11,8 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, afterEach, expect, it } from "vitest";
 import { createDockerExecutor } from "../../src/executors/docker/docker-executor.ts";
-import type { Executor } from "../../src/executors/types.ts";
+import { LABELS } from "../../src/executors/docker/labels.ts";
+import { type Executor, type ForeignRun, runKey } from "../../src/executors/types.ts";
 import { describeWithDocker } from "../helpers/docker.ts";
 import { NODE_IMAGE } from "../images/build.ts";
 import {
@@ -333,6 +334,54 @@ describeWithDocker("docker executor isolation", () => {
     expect(run?.events[0]).toMatchObject({ type: "phase", phase: "RUNNING" });
     expect(readFileSync(path.join(kept.dir, "output", "done"), "utf8")).toBe("finished\n");
     expect(existsSync(path.join(dropped.dir, "output", "done"))).toBe(false);
+  });
+
+  it("removes another node's runs once they are over, and only those", async () => {
+    const deadNode = randomNode("dead");
+    const over = spaces.make().request(sh("sleep 30"));
+    const current = spaces.make().request(sh("sleep 30"));
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        path.join(import.meta.dirname, "docker-worker-child.ts"),
+        JSON.stringify({ node: deadNode, requests: [over, current] }),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    try {
+      let running = 0;
+      const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+      for await (const line of lines) if (line.startsWith("running ") && ++running === 2) break;
+    } finally {
+      child.kill("SIGKILL");
+    }
+    await new Promise((resolve) => child.once("exit", resolve));
+    expect(await containersOf(deadNode)).toHaveLength(2);
+
+    // This file's node sweeps: it is asked about the dead node's runs (never its own), and
+    // removes the one said to be over; the current one stays for its node to adopt.
+    const live = make();
+    const asked: ForeignRun[] = [];
+    const removed = await live.sweepForeign?.(async (runs) => {
+      asked.push(...runs);
+      return new Set([runKey(over)]);
+    });
+    expect(removed).toBe(1);
+    expect(asked).toEqual(
+      expect.arrayContaining([
+        { jobId: over.jobId, attempt: 1, node: deadNode },
+        { jobId: current.jobId, attempt: 1, node: deadNode },
+      ]),
+    );
+    expect(asked.filter((run) => run.node === node)).toEqual([]);
+    const left = await containersOf(deadNode);
+    expect(left.map((c) => c.Labels[LABELS.job])).toEqual([current.jobId]);
+    expect(left[0]?.State).toBe("running");
+
+    expect(await live.sweepForeign?.(async () => new Set([runKey(current)]))).toBe(1);
+    expect(await containersOf(deadNode)).toEqual([]);
   });
 
   it("reports an absent image as IMAGE_NOT_FOUND under every pull policy, pulling nothing", async () => {

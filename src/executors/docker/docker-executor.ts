@@ -1,14 +1,16 @@
 // The Docker executor: runs each job's command in a hardened container on one engine (see
 // container-config.ts for the sandbox, docs/executors.md for what it guarantees). The node
 // name in every container's labels ties runs to this node, so a worker that restarts can
-// adopt the runs its predecessor left running, or sweep the ones nobody wants any more.
+// adopt the runs its predecessor left running, or sweep the ones nobody wants any more; and
+// any live node on the engine removes the runs of dead nodes once they are over.
 import type Docker from "dockerode";
-import type {
-  Executor,
-  ExecutorCapacity,
-  ExecutorHealth,
-  RunHandle,
-  RunRequest,
+import {
+  type Executor,
+  type ExecutorCapacity,
+  type ExecutorHealth,
+  type RunHandle,
+  type RunRequest,
+  runKey,
 } from "../types.ts";
 import { createEngine } from "./engine.ts";
 import {
@@ -17,7 +19,7 @@ import {
   isEngineUnreachable,
   isNotFound,
 } from "./errors.ts";
-import { labelFilter, runOf } from "./labels.ts";
+import { anyNodeFilter, LABELS, labelFilter, runOf } from "./labels.ts";
 import { DEFAULT_SOCKET_PATH, type DockerExecutorOptions, resolveOptions } from "./options.ts";
 import { runContainer } from "./run-container.ts";
 
@@ -131,6 +133,33 @@ export function createDockerExecutor(input: DockerExecutorOptions): Executor {
       });
       const removed = await Promise.all(
         unwanted.map((found) => remove(docker.getContainer(found.Id))),
+      );
+      return removed.filter(Boolean).length;
+    },
+
+    async sweepForeign(over) {
+      let containers: Docker.ContainerInfo[];
+      try {
+        containers = await docker.listContainers({ all: true, filters: anyNodeFilter() });
+      } catch (error) {
+        throw new ExecutorUnavailableError(
+          `the Docker engine cannot list its containers: ${engineMessage(error)}`,
+          { cause: error },
+        );
+      }
+      const foreign = containers.flatMap((found) => {
+        const node = found.Labels?.[LABELS.node];
+        const run = runOf(found.Labels);
+        return node && node !== options.nodeName && run ? [{ ...run, node, id: found.Id }] : [];
+      });
+      if (foreign.length === 0) return 0;
+      const ended = await over(
+        foreign.map(({ jobId, attempt, node }) => ({ jobId, attempt, node })),
+      );
+      const removed = await Promise.all(
+        foreign
+          .filter((run) => ended.has(runKey(run)))
+          .map((run) => remove(docker.getContainer(run.id))),
       );
       return removed.filter(Boolean).length;
     },

@@ -1,7 +1,7 @@
 // How a container says whose it is. The labels are the only link between a container and
-// its run once the worker that made it is gone: `adopt` finds a run by them and `sweep`
-// removes this node's leftovers by them, never touching containers of other nodes or of
-// other software on a shared engine. The name also fences: a second start of the same
+// its run once the worker that made it is gone: `adopt` finds a run by them, `sweep`
+// removes this node's leftovers by them, and `sweepForeign` the runs of dead nodes that are
+// over; containers of other software on a shared engine carry none and are never touched. The name also fences: a second start of the same
 // run on the same node collides with the first instead of running twice.
 import { createHash } from "node:crypto";
 import type { RunRequest } from "../types.ts";
@@ -30,6 +30,9 @@ export function labelFilter(node: string, run?: { jobId: string; attempt: number
   if (run) label.push(`${LABELS.job}=${run.jobId}`, `${LABELS.attempt}=${run.attempt}`);
   return { label };
 }
+
+/** A `listContainers` filter for the runs of every node on the engine. */
+export const anyNodeFilter = () => ({ label: [LABELS.node] });
 
 /** The run a container belongs to, or null when its labels are not a run's. */
 export function runOf(labels: Record<string, string> | undefined) {

@@ -41,7 +41,11 @@ function audienceKey(args: ExecutionArgs): string {
   return `${documentId}|${args.operationName ?? ""}|${JSON.stringify(args.variableValues ?? {})}|${viewer}`;
 }
 
-/** What a client may see of an event's result (error masking), applied once per result. */
+/**
+ * What a client may see of an event's result (error masking), applied once per result: an
+ * unexpected error is logged once per audience, and its message names the request id of the
+ * subscription that executed the event for all of them.
+ */
 export type PresentResult = (result: ExecutionResult, args: ExecutionArgs) => ExecutionResult;
 
 async function executeOnce(args: ExecutionArgs, payload: unknown, present: PresentResult) {

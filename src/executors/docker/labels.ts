@@ -1,8 +1,9 @@
 // How a container says whose it is. The labels are the only link between a container and
 // its run once the worker that made it is gone: `adopt` finds a run by them, `sweep`
 // removes this node's leftovers by them, and `sweepForeign` the runs of dead nodes that are
-// over; containers of other software on a shared engine carry none and are never touched. The name also fences: a second start of the same
-// run on the same node collides with the first instead of running twice.
+// over; containers of other software on a shared engine carry none and are never touched.
+// The name also fences: a second start of the same run on the same node collides with the
+// first instead of running twice.
 import { createHash } from "node:crypto";
 import type { RunRequest } from "../types.ts";
 

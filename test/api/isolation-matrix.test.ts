@@ -58,6 +58,12 @@ const CARRIES_MARKERS = new Set([
   "tenantJobs",
 ]);
 
+/** The first error message of an answer, wherever it came (the field's Error or errors). */
+function messageOf(cell: CellOutcome): string {
+  const found = /"message":"((?:[^"\\]|\\.)*)"/.exec(cell.received);
+  return found?.[1] ?? "";
+}
+
 async function auditRows(): Promise<number> {
   const { rows } = await w.p.api.db.pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM "AuditLog"`,
@@ -109,6 +115,19 @@ describe("isolation matrix", () => {
       await row.restore?.(w);
     }
     expect(seen).toEqual(expected);
+    // Another tenant's object is answered as one that does not exist: same code, same
+    // message but for the name, so a refusal does not tell that it exists.
+    if (expected?.other === "NOT_FOUND") {
+      const named = await runRequest(w, "other", field, await row.build(w.alpha, w));
+      const ghost = await runRequest(w, "other", field, await row.build(w.ghost, w));
+      const shape = (cell: CellOutcome) =>
+        messageOf(cell)
+          .replaceAll(w.alpha.slug, "NAME")
+          .replaceAll(w.ghost.slug, "NAME")
+          .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, "ID");
+      expect(ghost.outcome).toBe("NOT_FOUND");
+      expect(shape(named)).toBe(shape(ghost));
+    }
   });
 
   it.each(Object.entries(SUBSCRIPTIONS))("subscription %s", async (field, row) => {

@@ -15,7 +15,7 @@ export interface Row {
   trigger?(t: TenantObjects, w: World): Promise<void>;
 }
 
-const ERROR = "... on Error { code }";
+const ERROR = "... on Error { code message }";
 const JOB = "id jobId state tenant { id name slug } result { score }";
 const TENANT = "id slug name status";
 let serial = 0;

@@ -48,6 +48,8 @@ export interface World {
   markers: string[];
   /** The objects a caller names: the suspended tenant names its own, everyone else alpha's. */
   targetOf(caller: Caller): TenantObjects;
+  /** Objects that do not exist: another tenant's must be answered just like these. */
+  ghost: TenantObjects;
   close(): Promise<void>;
 }
 
@@ -186,6 +188,14 @@ export async function buildWorld(): Promise<World> {
       "alpha-hooks.example.org",
     ],
     targetOf: (caller) => (caller === "suspended" ? gamma : alpha),
+    ghost: {
+      slug: "no-such-tenant",
+      tenantId: randomUUID(),
+      jobId: randomUUID(),
+      webhookId: randomUUID(),
+      freshWebhook: async () => randomUUID(),
+      freshKeyId: async () => randomUUID(),
+    },
     close: () => p.close(),
   };
 }

@@ -8,8 +8,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { TestApi } from "../helpers/api.ts";
 import { describeWithDocker } from "../helpers/docker.ts";
-import { createKey, createTenant } from "../helpers/fixtures.ts";
-import { startTestPipeline, type TestPipeline } from "../pipeline/helpers.ts";
+import type { TestPipeline } from "../pipeline/helpers.ts";
 import { type EngineProxy, startEngineProxy } from "./engine-proxy.ts";
 import {
   containerJob,
@@ -21,6 +20,7 @@ import {
   randomName,
   readJob,
   submitJob,
+  teamPipeline,
   until,
   waitForJob,
 } from "./helpers.ts";
@@ -58,7 +58,7 @@ describeWithDocker("a Docker engine outage, end to end", () => {
   const localNode = randomName("local");
 
   beforeAll(async () => {
-    p = await startTestPipeline({
+    ({ p, key } = await teamPipeline({
       config: {
         // Docker is where jobs go; the local node is only where they may fail over to.
         "scheduler.defaultBackend": "DOCKER",
@@ -66,10 +66,8 @@ describeWithDocker("a Docker engine outage, end to end", () => {
         // has counted enough failures; the budget covers those extra attempts.
         "scheduler.maxAttempts": 5,
       },
-    });
-    await createTenant(p.api, "team", { submissionsPerDay: 100, maxConcurrentJobs: 10 });
-    key = (await createKey(p.api, "team", "MEMBER")).token;
-    p.input("team", "round-1");
+      quota: { maxConcurrentJobs: 10 },
+    }));
     proxy = await startEngineProxy();
     await p.addWorker(localNode);
     await p.addWorker(

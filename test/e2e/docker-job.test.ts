@@ -7,9 +7,8 @@ import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { LABELS } from "../../src/executors/docker/labels.ts";
 import { describeWithDocker } from "../helpers/docker.ts";
-import { createKey, createTenant } from "../helpers/fixtures.ts";
 import { BUSYBOX_IMAGE } from "../images/build.ts";
-import { startTestPipeline, type TestPipeline } from "../pipeline/helpers.ts";
+import type { TestPipeline } from "../pipeline/helpers.ts";
 import {
   containerJob,
   containersOfJob,
@@ -18,6 +17,7 @@ import {
   outcomesOf,
   randomName,
   submitJob,
+  teamPipeline,
   until,
   waitForJob,
 } from "./helpers.ts";
@@ -29,10 +29,7 @@ describeWithDocker("a container job on the Docker executor, end to end", () => {
   const dockerNode = randomName("docker");
 
   beforeAll(async () => {
-    p = await startTestPipeline();
-    await createTenant(p.api, "team", { submissionsPerDay: 100 });
-    key = (await createKey(p.api, "team", "MEMBER")).token;
-    p.input("team", "round-1");
+    ({ p, key } = await teamPipeline());
     await p.addWorker(randomName("local"));
     await p.addWorker(
       dockerNode,

@@ -7,8 +7,7 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { LABELS } from "../../src/executors/docker/labels.ts";
 import { describeWithDocker } from "../helpers/docker.ts";
-import { createKey, createTenant } from "../helpers/fixtures.ts";
-import { startTestPipeline, type TestPipeline } from "../pipeline/helpers.ts";
+import type { TestPipeline } from "../pipeline/helpers.ts";
 import { type DockerWorkers, dockerWorkers } from "./docker-worker-processes.ts";
 import {
   containerJob,
@@ -17,6 +16,7 @@ import {
   outcomesOf,
   randomName,
   submitJob,
+  teamPipeline,
   until,
   waitForJob,
 } from "./helpers.ts";
@@ -27,10 +27,7 @@ describeWithDocker("a Docker worker killed mid-run and restarted", () => {
   let workers: DockerWorkers;
 
   beforeAll(async () => {
-    p = await startTestPipeline();
-    await createTenant(p.api, "team", { submissionsPerDay: 100 });
-    key = (await createKey(p.api, "team", "MEMBER")).token;
-    p.input("team", "round-1");
+    ({ p, key } = await teamPipeline());
     workers = dockerWorkers(p);
   });
   afterEach(async () => workers.stopAll());

@@ -7,8 +7,10 @@ import { expect } from "vitest";
 import { LABELS } from "../../src/executors/docker/labels.ts";
 import { docker } from "../executors/docker-helpers.ts";
 import type { TestApi } from "../helpers/api.ts";
+import { createKey, createTenant } from "../helpers/fixtures.ts";
 import { BUSYBOX_IMAGE } from "../images/build.ts";
 import { until } from "../kube/until.ts";
+import { startTestPipeline, type TestPipeline } from "../pipeline/helpers.ts";
 
 export { until };
 
@@ -165,3 +167,17 @@ export async function outcomesOf(api: TestApi, jobId: string) {
 
 export const randomName = (purpose: string) =>
   `e2e-${purpose}-${Math.random().toString(16).slice(2, 8)}`;
+
+/**
+ * A pipeline (API and scheduler, no worker yet) with one tenant, "team", a member's key and
+ * the input folder "round-1"; `quota` and `config` add to the defaults.
+ */
+export async function teamPipeline(
+  options: { quota?: Record<string, number>; config?: Record<string, unknown> } = {},
+): Promise<{ p: TestPipeline; key: string }> {
+  const p = await startTestPipeline(options.config ? { config: options.config } : {});
+  await createTenant(p.api, "team", { submissionsPerDay: 100, ...options.quota });
+  const key = (await createKey(p.api, "team", "MEMBER")).token;
+  p.input("team", "round-1");
+  return { p, key };
+}

@@ -8,10 +8,9 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { ANNOTATIONS, LABELS } from "../../src/executors/kubernetes/naming.ts";
 import { docker } from "../executors/docker-helpers.ts";
 import { describeWithDocker } from "../helpers/docker.ts";
-import { createKey, createTenant } from "../helpers/fixtures.ts";
 import { type FakeKubernetes, startFakeKubernetes } from "../kube/server.ts";
 import type { StoredObject } from "../kube/store.ts";
-import { startTestPipeline, type TestPipeline } from "../pipeline/helpers.ts";
+import type { TestPipeline } from "../pipeline/helpers.ts";
 import {
   containerJob,
   EXPECTED_METRICS,
@@ -19,6 +18,7 @@ import {
   outcomesOf,
   randomName,
   submitJob,
+  teamPipeline,
   waitForJob,
 } from "./helpers.ts";
 
@@ -32,10 +32,10 @@ describeWithDocker("container jobs on the Kubernetes executor, end to end", () =
 
   beforeAll(async () => {
     // Above 1 CPU a job belongs on Kubernetes (the test default sends nothing there by size).
-    p = await startTestPipeline({ config: { "scheduler.kubernetesCpuMillisAbove": 1000 } });
-    await createTenant(p.api, "team", { submissionsPerDay: 100, cpuMillis: 8000 });
-    key = (await createKey(p.api, "team", "MEMBER")).token;
-    p.input("team", "round-1");
+    ({ p, key } = await teamPipeline({
+      config: { "scheduler.kubernetesCpuMillisAbove": 1000 },
+      quota: { cpuMillis: 8000 },
+    }));
     // The claims hold the very folders the worker writes: the fake kubelet mounts their
     // subPaths into the pod, as a ReadWriteMany volume would.
     fake = await startFakeKubernetes({

@@ -91,8 +91,10 @@ export function runContainer(
     if (running) await stopping.begin();
   };
 
-  const stoppedOutcome = (details: { exitCode?: number | null; durationMs?: number } = {}) =>
-    failed(stopCode ?? "CANCELLED", stopMessage(stopCode ?? "CANCELLED", limits), details);
+  const stoppedOutcome = (details: { exitCode?: number | null; durationMs?: number } = {}) => {
+    const code = stopCode ?? "CANCELLED";
+    return failed(code, stopMessage(code, limits, made.tracker?.peakBytes ?? null), details);
+  };
 
   /**
    * How a container that exited with `exitCode` ended, from the run's point of view.

@@ -31,6 +31,10 @@ export function rawRequest(baseUrl: string, options: RawRequest): Promise<TimedR
   return new Promise((resolve, reject) => {
     let answered = false;
     const req = request(`${baseUrl}${options.path ?? "/graphql"}`, {
+      // A connection of its own: Node's global agent keeps sockets alive, and one reused just
+      // as the server's keep-alive timeout closes it is reset before any answer, which says
+      // nothing of the request under test.
+      agent: false,
       method: options.method ?? "POST",
       headers: {
         ...(options.method === "GET" ? {} : { "content-type": "application/json" }),

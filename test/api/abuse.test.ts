@@ -32,18 +32,20 @@ const post = (api: TestApi, payload: unknown, headers: Record<string, string> = 
   });
 
 /**
- * A request that is refused, sent up to three times until one answer comes within the
+ * The fastest of up to three tries of a refused request, stopping at the first within the
  * bound: the bound is the server's, and one sample can lose a time slice to the other test
- * worker on a 2-core machine. A refusal changes nothing, so sending it again is harmless.
+ * worker on a 2-core machine. A refusal changes nothing, so trying it again is harmless.
  */
-async function postRefused(api: TestApi, payload: unknown): Promise<TimedResponse> {
-  let fastest = await post(api, payload);
+async function fastestOf<T extends { ms: number }>(attempt: () => Promise<T>): Promise<T> {
+  let fastest = await attempt();
   for (let i = 1; i < 3 && fastest.ms >= BOUND_MS; i++) {
-    const again = await post(api, payload);
+    const again = await attempt();
     if (again.ms < fastest.ms) fastest = again;
   }
   return fastest;
 }
+
+const postRefused = (api: TestApi, payload: unknown) => fastestOf(() => post(api, payload));
 
 /**
  * The refusal's first error, after checking that nothing ran and (unless `timed` is false,
@@ -153,10 +155,9 @@ describe("abusive GraphQL documents and requests", () => {
   });
 
   it("refuses a 10 MB body announced by its Content-Length", async () => {
-    const response = await rawRequest(api.url, {
-      body: paddedBody(10 * 1024 * 1024),
-      headers: auth,
-    });
+    const response = await fastestOf(() =>
+      rawRequest(api.url, { body: paddedBody(10 * 1024 * 1024), headers: auth }),
+    );
     const refused = refusalOf(response);
     expect(refused).toMatchObject({
       status: 413,
@@ -166,11 +167,13 @@ describe("abusive GraphQL documents and requests", () => {
   });
 
   it("refuses a 10 MB chunked body without a Content-Length after the first megabyte", async () => {
-    const response = await rawRequest(api.url, {
-      body: paddedBody(10 * 1024 * 1024),
-      headers: auth,
-      contentLength: false,
-    });
+    const response = await fastestOf(() =>
+      rawRequest(api.url, {
+        body: paddedBody(10 * 1024 * 1024),
+        headers: auth,
+        contentLength: false,
+      }),
+    );
     expect(refusalOf(response)).toMatchObject({ status: 413, reason: "BODY_TOO_LARGE" });
     // The connection that carried it does not stay stuck: the server answers others at once.
     const next = await post(api, { query: "{ __typename }" });
@@ -264,7 +267,7 @@ describe("abusive WebSocket clients", () => {
       }
       // At the cap, each further operation is refused on its own, promptly.
       for (let i = 0; i < 50; i++) {
-        const outcome = await outcomeOf(client, "{ __typename }");
+        const outcome = await fastestOf(() => outcomeOf(client, "{ __typename }"));
         expect(outcome.reason).toBe("TOO_MANY_OPERATIONS");
         expect(outcome.ms, `refused in ${outcome.ms.toFixed(1)} ms`).toBeLessThan(BOUND_MS);
       }
@@ -278,25 +281,32 @@ describe("abusive WebSocket clients", () => {
   });
 
   it("closes a socket that sends a message over the payload limit", async () => {
-    const client = wsClient(api.url, { key: ADMIN_KEY });
-    try {
-      const closed = new Promise<number>((resolve) =>
-        client.on("closed", (event) => resolve((event as { code: number }).code)),
-      );
-      const started = performance.now();
-      client.subscribe(
-        { query: `{ __typename } # ${"x".repeat(100_000)}` },
-        { next: () => {}, error: () => {}, complete: () => {} },
-      );
-      expect(await closed).toBe(1009);
-      expect(performance.now() - started).toBeLessThan(BOUND_MS);
-    } finally {
-      await client.dispose();
-    }
+    const oversized = async () => {
+      const client = wsClient(api.url, { key: ADMIN_KEY });
+      try {
+        const closed = new Promise<number>((resolve) =>
+          client.on("closed", (event) => resolve((event as { code: number }).code)),
+        );
+        const started = performance.now();
+        client.subscribe(
+          { query: `{ __typename } # ${"x".repeat(100_000)}` },
+          { next: () => {}, error: () => {}, complete: () => {} },
+        );
+        const code = await closed;
+        return { code, ms: performance.now() - started };
+      } finally {
+        await client.dispose();
+      }
+    };
+    const outcome = await fastestOf(oversized);
+    expect(outcome.code).toBe(1009);
+    expect(outcome.ms).toBeLessThan(BOUND_MS);
   });
 
   it("refuses an upgrade from a disallowed Origin with 403 and the reason", async () => {
-    const refused = await upgradeStatus(api.url, { origin: "https://evil.example.com" });
+    const refused = await fastestOf(() =>
+      upgradeStatus(api.url, { origin: "https://evil.example.com" }),
+    );
     expect(refused.status).toBe(403);
     expect(refused.ms).toBeLessThan(BOUND_MS);
     expect(JSON.parse(refused.body)).toMatchObject({

@@ -98,7 +98,9 @@ export function startKubernetesRun(deps: RunDeps, request: RunRequest, start: Ru
   let startedAt: number | null = null;
 
   const stopOutcome = () =>
-    stopCode ? failed(stopCode, stopMessage(stopCode, limitsOf(request))) : null;
+    stopCode
+      ? failed(stopCode, stopMessage(stopCode, limitsOf(request), sampler?.peakBytes ?? null))
+      : null;
 
   /** Follows the Job until it ends and is gone; resolves with how it went. */
   const track = (job: JobJson, log: RunLog): Promise<RunOutcome> =>

@@ -120,7 +120,7 @@ export function createLocalExecutor(options: LocalExecutorOptions): Executor {
             const durationMs = Date.now() - (startedAt ?? began);
             if (stopCode) {
               resolve(
-                failed(stopCode, stopMessage(stopCode, limitsOf(request)), {
+                failed(stopCode, stopMessage(stopCode, limitsOf(request), peakBytes), {
                   exitCode,
                   signal,
                   durationMs,

@@ -108,11 +108,16 @@ describe("worker failures", () => {
     await p.waitFor(id, ["RUNNING"]);
     first.child.kill("SIGKILL");
     await startWorkerProcess("restart-a", longLease);
-    const { rows } = await p.api.db.pool.query(
-      `SELECT message FROM "JobEvent" WHERE "jobId" = $1 AND "fromState" = 'RUNNING' ORDER BY id`,
-      [id],
-    );
-    expect(rows[0]?.message).toMatch(/worker restarted/);
+    // The node is registered (what startWorkerProcess waits for) just before it recovers
+    // its runs, so the hand-back lands a moment later: well within the 60 s lease.
+    const handBack = async () => {
+      const { rows } = await p.api.db.pool.query<{ message: string }>(
+        `SELECT message FROM "JobEvent" WHERE "jobId" = $1 AND "fromState" = 'RUNNING' ORDER BY id`,
+        [id],
+      );
+      return rows[0]?.message ?? "";
+    };
+    await expect.poll(handBack, { timeout: 5000 }).toMatch(/worker restarted/);
     const again = await p.waitFor(id, ["RUNNING", "SUCCEEDED"], 10_000);
     expect(again.attempt).toBe(2);
   });

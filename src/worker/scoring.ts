@@ -1,14 +1,8 @@
 // Scoring an attempt's workspace on the worker's host, through the result cache when the
 // job may use it (src/domain/jobs/result-cache.ts): identical inputs come back as the stored
 // Result, written to output/result.json like a fresh one, and marked as cached.
-import type pg from "pg";
 import type { JobRow } from "../domain/jobs/job-row.ts";
-import {
-  cacheAllowed,
-  cachedResult,
-  resultCacheKey,
-  storeCachedResult,
-} from "../domain/jobs/result-cache.ts";
+import { type ResultCache, resultCacheKey } from "../domain/jobs/result-cache.ts";
 import type { Logger } from "../log.ts";
 import {
   locateInputs,
@@ -20,8 +14,8 @@ import {
 
 export interface ScoringDeps {
   scorers: ScorerLookup;
-  /** The database of the result cache; null turns the cache off. */
-  cache: pg.Pool | null;
+  /** The result cache; null turns it off. */
+  cache: ResultCache | null;
   log: Logger;
 }
 
@@ -39,7 +33,7 @@ export async function scoreAttempt(
       signal,
     });
   const scorer = deps.scorers.get(job.scorer);
-  if (!deps.cache || !scorer || !(await cacheAllowed(deps.cache, job.competitionId))) {
+  if (!deps.cache || !scorer || !(await deps.cache.allowed(job.competitionId))) {
     return { result: await score(), cached: false };
   }
   let key: string;
@@ -56,19 +50,16 @@ export async function scoreAttempt(
     // Missing inputs: scoring itself reports them, with their contract code.
     return { result: await score(), cached: false };
   }
-  const hit = await cachedResult(deps.cache, key);
+  const hit = await deps.cache.lookup(key);
   if (hit) {
     await writeResult(workspace, hit);
     return { result: hit, cached: true };
   }
   const result = await score();
-  await storeCachedResult(
-    deps.cache,
-    key,
-    { scorer: scorer.name, version: scorer.version },
-    result,
-  ).catch((error: unknown) =>
-    deps.log.warn({ err: error, jobId: job.id }, "could not store a result in the cache"),
-  );
+  await deps.cache
+    .store(key, { scorer: scorer.name, version: scorer.version }, result)
+    .catch((error: unknown) =>
+      deps.log.warn({ err: error, jobId: job.id }, "could not store a result in the cache"),
+    );
   return { result, cached: false };
 }

@@ -16,6 +16,7 @@ import { failAttempts } from "../domain/jobs/finish.ts";
 import { resolveInputDir } from "../domain/jobs/input-location.ts";
 import type { JobRow } from "../domain/jobs/job-row.ts";
 import { type DispatchPayload, nodeQueue, wakeScheduler } from "../domain/jobs/queues.ts";
+import { createResultCache } from "../domain/jobs/result-cache.ts";
 import type { BackoffSettings } from "../domain/jobs/retry-policy.ts";
 import { startAttempts } from "../domain/jobs/start.ts";
 import {
@@ -184,6 +185,13 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     // Checked again here: the folder may have changed since submission.
     resolveInputDir(settings.inputRoot, await tenantSlug(job.tenantId), job.inputUri);
 
+  // Results of identical inputs come from the cache: one lookup for attempts scored together.
+  const scoring = {
+    scorers: deps.scorers,
+    cache: deps.resultCache ? createResultCache(deps.pool) : null,
+    log,
+  };
+
   const execute = async (
     job: JobRow,
     controller: AbortController,
@@ -212,7 +220,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
         return await runAttempt(
           {
             executor,
-            scoring: { scorers: deps.scorers, cache: deps.resultCache ? deps.pool : null, log },
+            scoring,
             observer: deps.observer,
           },
           { job, workspace, inputDir, signal: controller.signal, adopted },

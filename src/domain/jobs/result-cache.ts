@@ -5,9 +5,12 @@
 // hash instead of a scoring. A competition may opt out (`resultCache: false`): each entry is
 // then scored afresh, for organizers who want every run timed on its own.
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import path from "node:path";
+import { createBatcher } from "../../db/batcher.ts";
+import { prepared } from "../../db/prepared.ts";
 import type { Sql } from "../../db/sql.ts";
 import type { Result } from "../../scorers/index.ts";
+import { openSource } from "../../scorers/readers/source.ts";
 
 export interface CacheInputs {
   scorer: string;
@@ -17,7 +20,7 @@ export interface CacheInputs {
   predPath: string;
 }
 
-/** A key for the inputs: their files are hashed as streams, whatever their size. */
+/** A key for the inputs: their files are hashed in chunks, whatever their size. */
 export async function resultCacheKey(inputs: CacheInputs): Promise<string> {
   const [gt, pred] = await Promise.all([fileSha256(inputs.gtPath), fileSha256(inputs.predPath)]);
   return createHash("sha256")
@@ -25,14 +28,27 @@ export async function resultCacheKey(inputs: CacheInputs): Promise<string> {
     .digest("hex");
 }
 
-function fileSha256(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash("sha256");
-    createReadStream(path)
-      .on("data", (chunk) => hash.update(chunk))
-      .on("error", reject)
-      .on("end", () => resolve(hash.digest("hex")));
-  });
+const CHUNK_BYTES = 64 * 1024;
+
+/**
+ * Read as the scorers read their inputs (scorers/readers/source.ts): a small file with
+ * synchronous calls, a large one asynchronously, so hashing a typical predictions file
+ * costs no thread-pool round trips.
+ */
+async function fileSha256(file: string): Promise<string> {
+  const source = await openSource(file, path.basename(file), Number.POSITIVE_INFINITY);
+  const hash = createHash("sha256");
+  const buffer = new Uint8Array(Math.max(1, Math.min(source.size + 1, CHUNK_BYTES)));
+  try {
+    for (;;) {
+      const read = await source.read(buffer, 0, buffer.length);
+      if (read === 0) break;
+      hash.update(buffer.subarray(0, read));
+    }
+  } finally {
+    await source.close();
+  }
+  return hash.digest("hex");
 }
 
 /** JSON with object keys sorted, so equal params give equal keys however they were written. */
@@ -61,22 +77,63 @@ export async function cacheAllowed(sql: Sql, competitionId: string | null): Prom
   return rows[0]?.resultCache ?? true;
 }
 
+const CACHED_RESULTS = prepared(
+  "result-cache.lookup",
+  `WITH hit AS (SELECT key, result, "lastHitAt" FROM "ResultCache" WHERE key = ANY($1::text[])),
+   touched AS (
+     UPDATE "ResultCache" AS c SET "lastHitAt" = now() FROM hit
+     WHERE c.key = hit.key
+       AND (hit."lastHitAt" IS NULL OR hit."lastHitAt" < now() - interval '1 minute'))
+   SELECT key, result FROM hit`,
+);
+
 /**
- * The cached Result for `key`; null when there is none. A hit is a read: `lastHitAt` (for
+ * The cached Results of `keys` (those that have one). A hit is a read: `lastHitAt` (for
  * eviction) is written only when it is a minute old, because a popular entry written on
  * every hit makes concurrent hits queue on its row lock.
  */
-export async function cachedResult(sql: Sql, key: string): Promise<Result | null> {
-  const { rows } = await sql.query<{ result: Result }>(
-    `WITH hit AS (SELECT key, result, "lastHitAt" FROM "ResultCache" WHERE key = $1),
-     touched AS (
-       UPDATE "ResultCache" AS c SET "lastHitAt" = now() FROM hit
-       WHERE c.key = hit.key
-         AND (hit."lastHitAt" IS NULL OR hit."lastHitAt" < now() - interval '1 minute'))
-     SELECT result FROM hit`,
-    [key],
+export async function cachedResults(
+  sql: Sql,
+  keys: readonly string[],
+): Promise<Map<string, Result>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await sql.query<{ key: string; result: Result }>(
+    CACHED_RESULTS([[...new Set(keys)]]),
   );
-  return rows[0]?.result ?? null;
+  return new Map(rows.map((row) => [row.key, row.result]));
+}
+
+/** The cache as a worker uses it. */
+export interface ResultCache {
+  /** Whether a job of this competition (null: none) may use the cache. */
+  allowed(competitionId: string | null): Promise<boolean>;
+  /** The cached Result for `key`; null when there is none. */
+  lookup(key: string): Promise<Result | null>;
+  store(
+    key: string,
+    inputs: Pick<CacheInputs, "scorer" | "version">,
+    result: Result,
+  ): Promise<void>;
+}
+
+/**
+ * A worker's cache: the lookups of attempts that reach scoring together share one
+ * statement (a burst of resubmissions is one read, not one round trip per job); an idle
+ * worker's lookup leaves at once.
+ */
+export function createResultCache(sql: Sql): ResultCache {
+  const lookups = createBatcher(
+    async (keys: string[]) => {
+      const found = await cachedResults(sql, keys);
+      return keys.map((key) => found.get(key) ?? null);
+    },
+    { maxItems: 256, maxDelayMs: 0, maxInFlight: 1 },
+  );
+  return {
+    allowed: (competitionId) => cacheAllowed(sql, competitionId),
+    lookup: (key) => lookups.add(key),
+    store: (key, inputs, result) => storeCachedResult(sql, key, inputs, result),
+  };
 }
 
 /** Stores a fresh Result; the first one stored for a key stays (they are equal anyway). */

@@ -54,7 +54,7 @@ async function main() {
     migrate: false,
   });
   const { db, boss, scorers } = platform;
-  const submissions = createSubmissionBatcher(db.pool, boss, {
+  const submissions = createSubmissionBatcher(db.pool, {
     inputRoot,
     maxAttempts: 3,
     scorers,

@@ -1,11 +1,10 @@
-// pg-boss for the job pipeline: its own small pool, LISTEN/NOTIFY so a send wakes the
-// worker at once (a polling interval must never set the platform's latency), and the
-// scheduler's wake-up queue created up front. Its schema is installed and upgraded with the
-// platform's migrations, by the owner (installBossSchema); the running platform only uses it.
+// pg-boss for the job pipeline: its own small pool, and LISTEN/NOTIFY so a dispatch wakes
+// the node's worker at once (a polling interval must never set the platform's latency). Its
+// schema is installed and upgraded with the platform's migrations, by the owner
+// (installBossSchema); the running platform only uses it.
 import pg from "pg";
 import { PgBoss } from "pg-boss";
 import { APP_ROLE, sessionOptions } from "../db/session-options.ts";
-import { SCHEDULER_WAKE_QUEUE } from "../domain/jobs/queues.ts";
 
 /** pg-boss's schema (its default). */
 export const BOSS_SCHEMA = "pgboss";
@@ -31,11 +30,6 @@ export async function startBoss(options: BossOptions): Promise<PgBoss> {
   });
   boss.on("error", options.onError);
   await boss.start();
-  // Wake-ups carry no data worth keeping once taken. No NOTIFY of their own: a NOTIFY inside
-  // the submitting transaction would serialise every commit (see db/pubsub.ts); the job's
-  // own state event, sent after commit, wakes the scheduler at once, and this durable
-  // message backs it up should that event be missed.
-  await boss.createQueue(SCHEDULER_WAKE_QUEUE, { retryLimit: 0, deleteAfterSeconds: 60 });
   return boss;
 }
 

@@ -117,7 +117,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     });
     stops.push(async () => scorers.close());
 
-    // The job pipeline: pg-boss carries wake-ups and dispatches for every role.
+    // The job pipeline: pg-boss carries each admitted job to its node's worker.
     const boss = await startBoss({
       url: provided.url,
       role,
@@ -208,12 +208,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         services: {
           events,
           scorers,
-          submissions: createSubmissionBatcher(db.pool, boss, {
+          submissions: createSubmissionBatcher(db.pool, {
             inputRoot,
             maxAttempts: config.scheduler.maxAttempts,
             scorers,
           }),
-          retry: { boss, maxAttempts: config.scheduler.maxAttempts },
+          retry: { maxAttempts: config.scheduler.maxAttempts },
           live,
         },
         log: apiLog,

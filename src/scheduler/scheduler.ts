@@ -2,16 +2,16 @@
 // a Postgres advisory lock, so any number of scheduler processes may run against one
 // database and exactly one plans at a time: it reaps expired leases, loads a snapshot,
 // plans by fair share and placement, and writes the plan. Passes are triggered by job
-// state events (a submitted, finished or re-queued job), by the durable wake-up queue that
-// every submission writes (should an event be missed), and by a timer for backoffs and
-// leases. Wake-ups that arrive during a pass fold into one follow-up pass.
+// state events (a submitted, finished or re-queued job) and by a timer, which also brings
+// backoffs and leases due and catches up on an event missed while the LISTEN connection was
+// down (a pass reads the whole waiting line, so no event carries state a pass needs).
+// Wake-ups that arrive during a pass fold into one follow-up pass.
 import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import type { Subscriber } from "../db/pubsub.ts";
 import { inTransaction } from "../db/sql.ts";
 import type { JobRow } from "../domain/jobs/job-row.ts";
 import { type JobStateEvent, PLACED_STATES } from "../domain/jobs/lifecycle.ts";
-import { SCHEDULER_WAKE_QUEUE } from "../domain/jobs/queues.ts";
 import type { Logger } from "../log.ts";
 import { writeAdmissions, writeRefusals } from "./admit.ts";
 import { planAdmissions } from "./fair-share.ts";
@@ -158,11 +158,6 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
   });
   const timer = setInterval(wake, deps.settings.tickMs);
   timer.unref();
-  const workId = await deps.boss.work(
-    SCHEDULER_WAKE_QUEUE,
-    { batchSize: 1000, pollingIntervalSeconds: 1 },
-    async () => wake(),
-  );
   wake();
 
   return {
@@ -172,7 +167,6 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
       stopped = true;
       clearInterval(timer);
       unsubscribe();
-      await deps.boss.offWork(SCHEDULER_WAKE_QUEUE, { id: workId });
       await running;
     },
   };

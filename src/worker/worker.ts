@@ -15,7 +15,7 @@ import { CANCEL_TOPIC, type CancelRequest } from "../domain/jobs/cancel.ts";
 import { failAttempts } from "../domain/jobs/finish.ts";
 import { resolveInputDir } from "../domain/jobs/input-location.ts";
 import type { JobRow } from "../domain/jobs/job-row.ts";
-import { type DispatchPayload, nodeQueue, wakeScheduler } from "../domain/jobs/queues.ts";
+import { type DispatchPayload, nodeQueue } from "../domain/jobs/queues.ts";
 import { createResultCache } from "../domain/jobs/result-cache.ts";
 import type { BackoffSettings } from "../domain/jobs/retry-policy.ts";
 import { startAttempts } from "../domain/jobs/start.ts";
@@ -364,8 +364,9 @@ async function recoverRuns(
     } else lost.push(job);
   }
   if (lost.length > 0) {
-    await inTransaction(deps.pool, async (tx) => {
-      await failAttempts(
+    // Their state events, sent after commit, wake the scheduler.
+    await inTransaction(deps.pool, (tx) =>
+      failAttempts(
         tx,
         lost.map((job) => ({
           jobId: job.id,
@@ -374,9 +375,8 @@ async function recoverRuns(
           message: "the worker restarted during the run",
         })),
         deps.settings.backoff,
-      );
-      await wakeScheduler(deps.boss, tx);
-    });
+      ),
+    );
   }
   const removed = await deps.executor.sweep((jobId, attempt) => kept.has(`${jobId}:${attempt}`));
   if (removed > 0) deps.log.info({ removed }, "removed runs nobody owns any more");

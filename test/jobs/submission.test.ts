@@ -1,6 +1,7 @@
-// submitJob end to end on real Postgres and pg-boss: what one submission writes, exact
+// submitJob end to end on real Postgres: what one submission writes, exact
 // limits under concurrency, idempotency, and every refusal leaving nothing behind.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { JobStateEvent } from "../../src/domain/jobs/lifecycle.ts";
 import { startTestApi, type TestApi } from "../helpers/api.ts";
 import { createKey, createTenant } from "../helpers/fixtures.ts";
 import { baseSpec, makeInput, type Outcome, submit } from "./helpers.ts";
@@ -25,8 +26,12 @@ beforeAll(async () => {
 afterAll(async () => api?.close());
 
 describe("submitJob", () => {
-  it("writes the job, its first event, one audit row and the scheduler wake-up together", async () => {
-    const wakeBefore = await count("pgboss.job", "name = 'scheduler-wakeups'");
+  it("writes the job, its first event and one audit row together, and tells the scheduler", async () => {
+    // What wakes the scheduler: the job's state event on its tenant's feed, after commit.
+    const heard: JobStateEvent[] = [];
+    const stopListening = api.events.on("tenant-jobs", undefined, (event) => {
+      heard.push(event.data as JobStateEvent);
+    });
     const job = await submit(
       api,
       { ...baseSpec("sub"), resources: { cpu: "500m", memory: "2Gi" }, priority: 5 },
@@ -42,8 +47,10 @@ describe("submitJob", () => {
     const id = (job as { id: string }).id;
     expect(await count(`"JobEvent"`, `"jobId" = $1 AND "toState" = 'PENDING'`, [id])).toBe(1);
     expect(await count(`"AuditLog"`, `action = 'job.submit' AND "targetId" = $1`, [id])).toBe(1);
-    // The scheduler's wake-up committed with the job (no scheduler runs in this file).
-    expect(await count("pgboss.job", "name = 'scheduler-wakeups'")).toBe(wakeBefore + 1);
+    await expect
+      .poll(() => heard.find((event) => event.id === id))
+      .toMatchObject({ state: "PENDING", previousState: null });
+    stopListening();
     const { rows } = await api.db.pool.query(`SELECT "inputUri" FROM "Job" WHERE id = $1`, [id]);
     expect(rows[0]?.inputUri).toMatch(/^file:\/\/.*\/alpha\/sub$/);
   });

@@ -4,14 +4,6 @@
 import type { Db, PgBoss } from "pg-boss";
 import type { Sql } from "../../db/sql.ts";
 
-/**
- * Wakes the scheduler for an admission pass: one message per submission or finished job,
- * taken in large batches, so a burst costs a pass per batch, not per job. Not a singleton
- * ("short") queue: a second insert of a singleton key waits for the first transaction to
- * commit, which would make every submission on the platform wait for the one before it.
- */
-export const SCHEDULER_WAKE_QUEUE = "scheduler-wakeups";
-
 /** One queue per executor node: the scheduler places a job, the node's worker runs it. */
 export const nodeQueue = (nodeId: string): string => `executor-${nodeId}`;
 
@@ -27,9 +19,5 @@ export function bossDb(sql: Sql): Db {
   return { executeSql: (text, values) => sql.query(text, values) };
 }
 
-/** The narrow part of pg-boss the domain needs, so tests and tools can pass their own. */
-export type Boss = Pick<PgBoss, "send" | "insert">;
-
-export async function wakeScheduler(boss: Boss, sql: Sql): Promise<void> {
-  await boss.send(SCHEDULER_WAKE_QUEUE, {}, { db: bossDb(sql) });
-}
+/** The narrow part of pg-boss the scheduler needs, so tests and tools can pass their own. */
+export type Boss = Pick<PgBoss, "insert">;

@@ -9,13 +9,11 @@ import { requireAuthenticated, requireTenantRole } from "../principal.ts";
 import type { JobRow } from "./job-row.ts";
 import { LIFECYCLE, moveJobs, TERMINAL_STATES } from "./lifecycle.ts";
 import { getJob } from "./queries.ts";
-import { type Boss, wakeScheduler } from "./queues.ts";
 import { chargeSubmission, utcDay } from "./submission-counters.ts";
 import { countWaiting, ensureWaitingWithin, lockWaitingLines } from "./waiting-line.ts";
 
-/** What a retry needs beyond the database: the scheduler's wake-up and the attempt budget. */
+/** What a retry needs beyond the database: the attempt budget. */
 export interface RetrySettings {
-  boss: Boss;
   maxAttempts: number;
 }
 
@@ -89,7 +87,7 @@ export async function retryJob(
       before: { state: visible.state, errorCode: visible.errorCode },
       after: { state: job.state },
     });
-    await wakeScheduler(settings.boss, tx);
+    // Its state event, sent after commit, wakes the scheduler.
     return job;
   });
 }

@@ -9,7 +9,6 @@ import { createBatcher } from "../../db/batcher.ts";
 import { AppError } from "../errors.ts";
 import type { JobRow } from "./job-row.ts";
 import { prepareSubmission } from "./prepare-submission.ts";
-import type { Boss } from "./queues.ts";
 import { submissionPhase, submissionTenants, type TenantQuota } from "./submission-target.ts";
 import { writeSubmissions } from "./submission-transaction.ts";
 import type {
@@ -29,13 +28,12 @@ const MAX_BATCH = 128;
 
 export function createSubmissionBatcher(
   pool: pg.Pool,
-  boss: Boss,
   settings: SubmissionSettings,
 ): SubmissionBatcher {
   // One batch in the database while the next one gathers: an idle platform sends each
   // submission at once, a busy one in batches as large as the load.
   const batcher = createBatcher(
-    (batch: SubmissionRequest[]) => processBatch(pool, boss, settings, batch),
+    (batch: SubmissionRequest[]) => processBatch(pool, settings, batch),
     { maxItems: MAX_BATCH, maxDelayMs: 0, maxInFlight: 1 },
   );
   return {
@@ -49,7 +47,6 @@ export function createSubmissionBatcher(
 
 async function processBatch(
   pool: pg.Pool,
-  boss: Boss,
   settings: SubmissionSettings,
   requests: SubmissionRequest[],
 ): Promise<SubmissionOutcome[]> {
@@ -74,7 +71,7 @@ async function processBatch(
     }),
   );
   const ready = prepared.filter((p): p is PreparedSubmission => !(p instanceof AppError));
-  const written = ready.length > 0 ? await writeSubmissions(pool, boss, ready) : [];
+  const written = ready.length > 0 ? await writeSubmissions(pool, ready) : [];
   let next = 0;
   return prepared.map((p): SubmissionOutcome => {
     if (p instanceof AppError) return { error: p };

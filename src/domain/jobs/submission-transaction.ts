@@ -1,7 +1,8 @@
 // The transaction that writes a batch of checked submissions (submission-batcher.ts
-// gathers them). Each job's row and first event (lifecycle.ts), its audit row, its
-// submission counters and the scheduler's pg-boss wake-up commit together; a job over a
-// limit is refused on its own while the others in its batch go through.
+// gathers them). Each job's row and first event (lifecycle.ts), its audit row and its
+// submission counters commit together; a job over a limit is refused on its own while the
+// others in its batch go through. The job's state event, sent after commit, wakes the
+// scheduler (src/scheduler/scheduler.ts).
 //
 // Limits stay exact: the batch holds the waiting-line lock of every tenant in it and the
 // row lock of every counter it charges, reads the counts under them, and decides job by job
@@ -12,7 +13,6 @@ import { inTransaction, type Sql } from "../../db/sql.ts";
 import { auditSnapshot } from "../audit/record.ts";
 import type { JobRow } from "./job-row.ts";
 import { createJobs, type MovedJob } from "./lifecycle.ts";
-import { type Boss, wakeScheduler } from "./queues.ts";
 import { type Counter, countersFor, utcDay } from "./submission-counters.ts";
 import {
   clientKey,
@@ -28,7 +28,6 @@ import { waitingCount, waitingLinesLock } from "./waiting-line.ts";
 
 export async function writeSubmissions(
   pool: pg.Pool,
-  boss: Boss,
   batch: readonly PreparedSubmission[],
 ): Promise<SubmissionOutcome[]> {
   // The waiting-line locks of every tenant in the batch travel with BEGIN.
@@ -72,10 +71,7 @@ export async function writeSubmissions(
           chargedOn: utcDay(s.now),
         })),
       );
-      if (rows.size > 0) {
-        await auditAndCharge(tx, accepted, rows, charged);
-        await wakeScheduler(boss, tx);
-      }
+      if (rows.size > 0) await auditAndCharge(tx, accepted, rows, charged);
       const repeats = await jobsById(
         tx,
         decisions.flatMap((d) => ("jobId" in d && !rows.has(d.jobId) ? [d.jobId] : [])),

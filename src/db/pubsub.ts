@@ -35,10 +35,11 @@ export async function publish(runner: SqlRunner, event: EventEnvelope): Promise<
 
 /**
  * Transactions of the job pipeline (db/sql.ts inTransaction) collect their events here and
- * send them right after COMMIT, on their own. A NOTIFY inside a transaction takes a
- * database-wide lock that is held through the commit's WAL flush, so every notifying
- * transaction would commit one after another; sent after commit, a NOTIFY writes no WAL
- * and holds that lock for microseconds. Subscribers still see only committed states.
+ * send them right after COMMIT, in the same round trip (commitAndNotify). A NOTIFY inside a
+ * transaction takes a database-wide lock that is held through the commit's WAL flush, so
+ * every notifying transaction would commit one after another; sent after commit, a NOTIFY
+ * writes no WAL and holds that lock for microseconds. Subscribers still see only committed
+ * states.
  */
 const outboxes = new WeakMap<object, EventEnvelope[]>();
 
@@ -56,6 +57,31 @@ export function takeOutbox(transaction: object): EventEnvelope[] {
 // Counted rather than returned: pg_notify returns `void`, a type some drivers cannot read.
 const NOTIFY_MANY =
   "SELECT count(*) FROM (SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload) n";
+
+/**
+ * COMMIT, then the transaction's events, as one simple query: Postgres runs what follows a
+ * COMMIT in a string in a transaction of its own, after the commit, so the events cost no
+ * round trip of their own and still leave only if the commit succeeded. A simple query
+ * takes no parameters, so each payload travels as a literal escaped by the driver.
+ */
+export function commitAndNotify(events: readonly EventEnvelope[]): string {
+  if (events.length === 0) return "COMMIT";
+  const payloads = events.map((event) => pg.escapeLiteral(encodeEvent(event))).join(", ");
+  return `COMMIT; SELECT count(*) FROM (SELECT pg_notify('${CHANNEL}', payload)
+    FROM unnest(ARRAY[${payloads}]::text[]) AS payload) n`;
+}
+
+/**
+ * Whether an error of commitAndNotify's query came from its NOTIFY (a payload over the
+ * limit, a full notification queue) rather than its COMMIT: the commit then stands, and
+ * only the events were lost. A COMMIT of this platform's transactions fails otherwise
+ * only with a lost connection (no constraint is deferred, every transaction reads
+ * committed).
+ */
+export function isNotifyFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "22023" || code === "54000";
+}
 
 /** Sends events now, outside any transaction. */
 export async function notifyNow(

@@ -2,7 +2,7 @@
 // about 0.4 ms of CPU compiling each query (see BENCHMARKS.md); submission, admission and
 // completion run thousands of times a second, so they speak SQL directly.
 import type pg from "pg";
-import { notifyAfterCommit, openOutbox, takeOutbox } from "./pubsub.ts";
+import { commitAndNotify, isNotifyFailure, openOutbox, takeOutbox } from "./pubsub.ts";
 
 /** Anything that runs a parameterised statement: a pool, a pooled client, a transaction. */
 export interface Sql {
@@ -23,7 +23,8 @@ export interface TransactionOptions {
 
 /**
  * Runs `fn` in one transaction on one pooled connection; rolls back on any throw. Events it
- * publishes (db/pubsub.ts) are sent after COMMIT, and only if it commits.
+ * publishes (db/pubsub.ts) are sent after COMMIT, in the same round trip, and only if it
+ * commits.
  */
 export async function inTransaction<T>(
   pool: pg.Pool,
@@ -33,28 +34,38 @@ export async function inTransaction<T>(
   const client = await pool.connect();
   openOutbox(client);
   let value: T;
+  let commit: string;
   try {
     await client.query(options.beginWith ? `BEGIN; ${options.beginWith}` : "BEGIN");
     value = await fn(client);
-    await client.query("COMMIT");
+    commit = commitAndNotify(takeOutbox(client));
   } catch (error) {
     takeOutbox(client);
-    // A connection that cannot even roll back is broken: hand it back as such so the pool
-    // discards it instead of lending out a session stuck in a failed transaction.
-    const rolledBack = await client.query("ROLLBACK").then(
-      () => true,
-      () => false,
-    );
-    client.release(rolledBack ? undefined : true);
+    await rollBackAndRelease(client);
     throw error;
   }
-  const events = takeOutbox(client);
-  client.release();
   try {
-    await notifyAfterCommit(pool, events);
+    await client.query(commit);
   } catch (error) {
+    if (!isNotifyFailure(error)) {
+      await rollBackAndRelease(client);
+      throw error;
+    }
     // The change is committed; only its live events were lost (subscribers re-read state).
     process.emitWarning(`events of a committed transaction were not sent: ${String(error)}`);
   }
+  client.release();
   return value;
+}
+
+/**
+ * A connection that cannot even roll back is broken: it goes back to the pool as such, so
+ * the pool discards it instead of lending out a session stuck in a failed transaction.
+ */
+async function rollBackAndRelease(client: pg.PoolClient): Promise<void> {
+  const rolledBack = await client.query("ROLLBACK").then(
+    () => true,
+    () => false,
+  );
+  client.release(rolledBack ? undefined : true);
 }

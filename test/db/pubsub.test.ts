@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectDatabase, type Database } from "../../src/db/database.ts";
-import { createSubscriber, publish, type Subscriber } from "../../src/db/pubsub.ts";
+import {
+  commitAndNotify,
+  createSubscriber,
+  isNotifyFailure,
+  publish,
+  publishMany,
+  type Subscriber,
+} from "../../src/db/pubsub.ts";
+import { inTransaction } from "../../src/db/sql.ts";
 import { createTestDatabase, type TestDatabase } from "../helpers/db.ts";
 
 describe("LISTEN/NOTIFY events", () => {
@@ -43,6 +51,53 @@ describe("LISTEN/NOTIFY events", () => {
     await publish(db.pool, { topic: "job", key: "x", data: { committed: true } });
     await expect.poll(() => received).toEqual([{ committed: true }]);
     off();
+  });
+
+  it("sends a transaction's events with its COMMIT, whatever their text", async () => {
+    const received: unknown[] = [];
+    const off = subscriber.on("job", "quoted", (event) => received.push(event.data));
+    // Quotes, backslashes, a would-be statement and non-ASCII text all arrive as sent.
+    const tricky = ["it's", "C:\\dir\\", '\'); DROP TABLE "Job"; --', "naïve 模型 ✓", "$$"];
+    const value = await inTransaction(db.pool, async (tx) => {
+      await publishMany(
+        tx,
+        tricky.map((text, n) => ({ topic: "job", key: "quoted", data: { n, text } })),
+      );
+      // Not delivered before the transaction commits.
+      expect(received).toEqual([]);
+      return "done";
+    });
+    expect(value).toBe("done");
+    await expect.poll(() => received).toEqual(tricky.map((text, n) => ({ n, text })));
+    const { rows } = await db.pool.query(`SELECT to_regclass('"Job"') IS NOT NULL AS present`);
+    expect(rows).toEqual([{ present: true }]);
+    off();
+  });
+
+  it("sends nothing when a transaction rolls back", async () => {
+    const received: unknown[] = [];
+    const off = subscriber.on("job", "undone", (event) => received.push(event.data));
+    await expect(
+      inTransaction(db.pool, async (tx) => {
+        await publishMany(tx, [{ topic: "job", key: "undone", data: { n: 1 } }]);
+        await tx.query("SELECT 1/0");
+      }),
+    ).rejects.toThrow(/division by zero/);
+    await inTransaction(db.pool, async (tx) => {
+      await publishMany(tx, [{ topic: "job", key: "undone", data: { n: 2 } }]);
+    });
+    await expect.poll(() => received).toEqual([{ n: 2 }]);
+    off();
+  });
+
+  it("commits with a plain COMMIT when there is nothing to send", () => {
+    expect(commitAndNotify([])).toBe("COMMIT");
+    expect(commitAndNotify([{ topic: "job", key: "k", data: 1 }])).toMatch(/^COMMIT; SELECT /);
+    // Only the NOTIFY's own failures mean "committed, events lost".
+    expect(isNotifyFailure({ code: "54000" })).toBe(true);
+    expect(isNotifyFailure({ code: "22023" })).toBe(true);
+    expect(isNotifyFailure({ code: "40001" })).toBe(false);
+    expect(isNotifyFailure(new Error("connection lost"))).toBe(false);
   });
 
   it("ends an iterator promptly when the caller returns, with no event pending", async () => {

@@ -2,6 +2,14 @@
 // runs the job: workspace, a two-row scoring, the Result → SUCCEEDED) against the same N
 // messages through bare pg-boss send/work, side by side on one embedded Postgres. Then the
 // submit → RUNNING latency of single jobs while capacity is free.
+//
+// The platform runs in two processes, as it is deployed: this one submits (standing in for
+// the API) and runs the scheduler; a second one (bench/scheduler-worker.ts) runs the worker
+// role. Bare pg-boss runs as it runs fastest, sent and worked in this one process, with the
+// second process stopped: every pg-boss instance listens for every queue's NOTIFY, so an
+// idle second one would slow the baseline down. BENCH_ONE_PROCESS=1 runs the worker role in
+// this process too, as `autoscorer start` does.
+import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -13,6 +21,7 @@ import { createSubmissionBatcher } from "../src/domain/jobs/submission-batcher.t
 import { submitJob } from "../src/domain/jobs/submit.ts";
 import { silentLogger } from "../src/log.ts";
 import { benchDatabase, fmt, percentile, postgresCpuSeconds } from "./lib.ts";
+import type { FromWorker, ToWorker, WorkerProcessConfig } from "./scheduler-worker.ts";
 
 const N = Number(process.env.BENCH_JOBS ?? 20_000);
 const IN_FLIGHT = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -21,6 +30,7 @@ const BATCH = 50;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 /** Teams submitting at once; each team's exact daily limit serialises its own submissions. */
 const TENANTS = Number(process.env.BENCH_TENANTS ?? 16);
+const ONE_PROCESS = Boolean(process.env.BENCH_ONE_PROCESS);
 
 async function main() {
   const database = await benchDatabase();
@@ -28,28 +38,24 @@ async function main() {
   const inputRoot = mkdtempSync(path.join(scratch, "bench-inputs-"));
   const workspaceRoot = mkdtempSync(path.join(scratch, "bench-ws-"));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), "bench-data-"));
-  // The platform's own defaults and wiring (scheduler and a local worker in this process),
-  // but for the paths and the worker's size.
-  const config = loadConfig({
-    env: {},
-    cwd: dataDir,
-    overrides: {
-      "database.url": database.url,
-      "database.poolSize": 20,
-      dataDir,
-      inputDir: inputRoot,
-      workspaceDir: workspaceRoot,
-      "worker.name": "bench-node",
-      "worker.maxJobs": 256,
-      "worker.cpuMillis": 1_000_000,
-      "worker.memoryMb": 1_000_000,
-      "worker.batchSize": BATCH,
-      "scorers.reload": false,
-    },
-  });
+  // The platform's own defaults and wiring, but for the paths and the worker's size.
+  const overrides = {
+    "database.url": database.url,
+    "database.poolSize": 20,
+    dataDir,
+    inputDir: inputRoot,
+    workspaceDir: workspaceRoot,
+    "worker.name": "bench-node",
+    "worker.maxJobs": 256,
+    "worker.cpuMillis": 1_000_000,
+    "worker.memoryMb": 1_000_000,
+    "worker.batchSize": BATCH,
+    "scorers.reload": false,
+  };
+  const config = loadConfig({ env: {}, cwd: dataDir, overrides });
   const platform = await startPlatform({
     config,
-    roles: { api: false, scheduler: true, worker: true },
+    roles: { api: false, scheduler: true, worker: ONE_PROCESS },
     log: silentLogger,
     migrate: false,
   });
@@ -117,35 +123,43 @@ async function main() {
     while ((await count("SUCCEEDED")) < total) await new Promise((r) => setTimeout(r, 100));
   };
 
-  // CPU used so far: this process (submitters, scheduler, worker or pg-boss's client) and
-  // Postgres, in seconds.
-  const cpuNow = () => {
-    const own = process.cpuUsage();
-    return { node: (own.user + own.system) / 1e6, postgres: postgresCpuSeconds() };
-  };
-
   // Bare pg-boss: the same messages, sent one by one with the same in-flight count, worked
   // in the same batch size, each acknowledged by the handler.
+  const bareQueue = workedCounter();
   await boss.createQueue("bare", { notify: true });
-  let worked = 0;
-  let workedEnough: (() => void) | null = null;
-  let workedTarget = 0;
   await boss.work(
     "bare",
     { batchSize: BATCH, burstWhenBatchFull: true, notifyPollingIntervalSeconds: 2 },
-    async (jobs) => {
-      worked += jobs.length;
-      if (worked >= workedTarget) workedEnough?.();
-    },
+    async (jobs) => bareQueue.worked(jobs.length),
   );
+
+  // The worker's process: started for the end-to-end phases, stopped for the bare ones.
+  let worker: WorkerProcess | null = null;
+  const startWorker = async () => {
+    if (!ONE_PROCESS) worker = await startWorkerProcess({ dataDir, overrides });
+  };
+  const stopWorker = async () => {
+    await worker?.stop();
+    worker = null;
+  };
+
+  // CPU used so far: the Node processes (submitters and scheduler or pg-boss's client and
+  // `work`; the worker) and Postgres, in seconds.
+  const cpuNow = async () => {
+    const own = process.cpuUsage();
+    return {
+      node: (own.user + own.system) / 1e6 + ((await worker?.cpuSeconds()) ?? 0),
+      postgres: postgresCpuSeconds(),
+    };
+  };
 
   const phases = { e2e: emptyPhase(), bare: emptyPhase() };
   const measure = async (phase: Phase, run: () => Promise<void>) => {
-    const cpu = cpuNow();
+    const cpu = await cpuNow();
     const started = performance.now();
     await run();
     phase.seconds += (performance.now() - started) / 1000;
-    const after = cpuNow();
+    const after = await cpuNow();
     phase.nodeCpu += after.node - cpu.node;
     phase.postgresCpu += after.postgres - cpu.postgres;
   };
@@ -163,10 +177,7 @@ async function main() {
     await waitAll(succeededBefore + jobs);
   };
   const bare = async (jobs: number) => {
-    workedTarget = worked + jobs;
-    const done = new Promise<void>((resolve) => {
-      workedEnough = resolve;
-    });
+    const done = bareQueue.until(bareQueue.total + jobs);
     let sent = 0;
     await Promise.all(
       Array.from({ length: IN_FLIGHT }, async () => {
@@ -179,15 +190,17 @@ async function main() {
     await done;
   };
 
-  // The two paths alternate in ROUNDS rounds of N / ROUNDS jobs each, so that drift on a
-  // shared machine (other tenants of the host, autovacuum, checkpoints) hits both alike.
+  // The paths alternate in ROUNDS rounds of N / ROUNDS jobs each, so that drift on a
+  // shared machine (other tenants of the host, autovacuum, checkpoints) hits all alike.
   // BENCH_PROFILE=1 writes a CPU profile of this process for the end-to-end phases.
   const profiler = process.env.BENCH_PROFILE ? await startProfiler() : null;
   const perRound = Math.ceil(N / ROUNDS);
   const rounds: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
+    await startWorker();
     const e2eBefore = phases.e2e.seconds;
     await measure(phases.e2e, () => endToEnd(perRound, round * perRound));
+    await stopWorker();
     const bareBefore = phases.bare.seconds;
     await measure(phases.bare, () => bare(perRound));
     rounds.push((phases.bare.seconds - bareBefore) / (phases.e2e.seconds - e2eBefore));
@@ -198,6 +211,7 @@ async function main() {
   const loaded = await latencies(db.pool, 0);
 
   // 3. Latency with free capacity: one job at a time, each submitted once the last runs.
+  await startWorker();
   const before = await count("SUCCEEDED");
   const marker = new Date();
   for (let i = 0; i < LATENCY_SAMPLES; i++) {
@@ -215,6 +229,7 @@ async function main() {
   await waitAll(before + LATENCY_SAMPLES);
   const idle = await latencies(db.pool, marker.getTime());
 
+  await stopWorker();
   await platform.stop();
   await database.stop();
   rmSync(dataDir, { recursive: true, force: true });
@@ -226,13 +241,13 @@ async function main() {
   const e2eRate = rate(phases.e2e);
   const bareRate = rate(phases.bare);
   console.log(
-    `bench:scheduler — ${fmt(total)} no-op jobs per path in ${ROUNDS} alternating rounds, ${IN_FLIGHT} submissions in flight from ${TENANTS} tenants, batch ${BATCH}, ${os.cpus().length} cores`,
+    `bench:scheduler — ${fmt(total)} no-op jobs per path in ${ROUNDS} alternating rounds, ${IN_FLIGHT} submissions in flight from ${TENANTS} tenants, batch ${BATCH}, ${os.cpus().length} cores, the worker role in ${ONE_PROCESS ? "the same process" : "a process of its own"}`,
   );
   console.log(
     `  end to end (submit → admit → dispatch → run → SUCCEEDED): ${fmt(e2eRate)} jobs/s (${fmt(phases.e2e.seconds, 1)} s; ${failed} failed)`,
   );
   console.log(
-    `  bare pg-boss send + work:                                 ${fmt(bareRate)} jobs/s (${fmt(phases.bare.seconds, 1)} s)`,
+    `  bare pg-boss send + work (one process):                  ${fmt(bareRate)} jobs/s (${fmt(phases.bare.seconds, 1)} s)`,
   );
   console.log(
     `  ratio end to end / bare:                                  ${fmt(e2eRate / bareRate, 2)} (rounds ${rounds.map((r) => fmt(r, 2)).join(", ")})`,
@@ -255,6 +270,67 @@ interface Phase {
 }
 
 const emptyPhase = (): Phase => ({ seconds: 0, nodeCpu: 0, postgresCpu: 0 });
+
+/** How many bare messages were worked, and a wait for the count to reach a total. */
+function workedCounter() {
+  let waiting: { total: number; resolve: () => void } | null = null;
+  const counter = {
+    total: 0,
+    worked(n: number) {
+      counter.total += n;
+      if (waiting && counter.total >= waiting.total) {
+        waiting.resolve();
+        waiting = null;
+      }
+    },
+    until: (total: number) =>
+      new Promise<void>((resolve) => {
+        waiting = { total, resolve };
+      }),
+  };
+  return counter;
+}
+
+interface WorkerProcess {
+  cpuSeconds(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** Forks bench/scheduler-worker.ts and resolves once its worker has registered its node. */
+async function startWorkerProcess(settings: WorkerProcessConfig): Promise<WorkerProcess> {
+  const child: ChildProcess = fork(path.join(import.meta.dirname, "scheduler-worker.ts"), [], {
+    execArgv: ["--import", "tsx"],
+    env: { ...process.env, BENCH_WORKER_CONFIG: JSON.stringify(settings) },
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  const cpuWaiters: Array<(seconds: number) => void> = [];
+  let ready: () => void = () => {};
+  const started = new Promise<void>((resolve) => {
+    ready = resolve;
+  });
+  child.on("message", (message: FromWorker) => {
+    if (message.type === "ready") ready();
+    else if (message.type === "cpu") cpuWaiters.shift()?.(message.seconds);
+  });
+  const tell = (message: ToWorker) => child.send(message);
+  await Promise.race([
+    started,
+    exited.then((code) => {
+      throw new Error(`the worker process exited with ${code} before it was ready`);
+    }),
+  ]);
+  return {
+    cpuSeconds: () =>
+      new Promise<number>((resolve) => {
+        cpuWaiters.push(resolve);
+        tell({ type: "cpu" });
+      }),
+    stop: async () => {
+      tell({ type: "stop" });
+      await exited;
+    },
+  };
+}
 
 async function startProfiler() {
   const { Session } = await import("node:inspector/promises");

@@ -1,6 +1,7 @@
 // The job workspace (docs/contract.md): input/gt.csv|gt.json, output/pred.csv|pred.json,
 // output/result.json, logs/, meta.json. Finding the files and writing the Result live here.
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileError } from "./errors.ts";
 import type { Result } from "./result.ts";
@@ -41,10 +42,8 @@ export async function writeResult(workspace: string, result: Result): Promise<st
   const target = path.join(dir, "result.json");
   const temporary = path.join(dir, `.result.${process.pid}.${Date.now()}.tmp`);
   // Exclusive create: output/ may hold what a team's container left there, and a link
-  // planted under this name must make the write fail, not redirect it. Synchronous: a
-  // Result is small and the workspace is on the worker's own disk, where the thread-pool
-  // round trips of the asynchronous calls cost more than the writes (src/worker/workspace.ts).
-  writeFileSync(temporary, `${JSON.stringify(result, null, 2)}\n`, { flag: "wx" });
-  renameSync(temporary, target);
+  // planted under this name must make the write fail, not redirect it.
+  await writeFile(temporary, `${JSON.stringify(result, null, 2)}\n`, { flag: "wx" });
+  await rename(temporary, target);
   return target;
 }

@@ -5,14 +5,8 @@
 // JobSpec. The inference stage sees only its mounts: input/data read-only (the data a team
 // may read: never gt.*) and output/ to write. Each attempt gets a fresh folder, so a retried
 // job never reads a stale attempt's output.
-//
-// Setting a workspace up is a handful of metadata calls and one small file, made
-// synchronously: each is one syscall on the worker's own disk, where the asynchronous form
-// would add a thread-pool round trip that costs the event loop more than the call itself
-// (BENCHMARKS.md, Scheduler). The workspace root must therefore be a local filesystem, as
-// container bind mounts need it to be anyway.
-import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { lstat, readdir, rm, unlink } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { chmod, lstat, mkdir, readdir, rm, symlink, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { JobRow } from "../domain/jobs/job-row.ts";
 import { formatCpu, formatMemory } from "../domain/jobs/resources.ts";
@@ -38,24 +32,26 @@ export async function prepareWorkspace(
 ): Promise<string> {
   const workspace = attemptWorkspace(root, job.id, job.attempt);
   // Left over only when a worker died mid-setup of this very attempt; usually absent, and
-  // a recursive rm of a missing tree still walks the filesystem. The tree may be large (a
-  // run's outputs), so its removal does not hold the event loop.
+  // a recursive rm of a missing tree still walks the filesystem.
   if (existsSync(workspace)) await rm(workspace, { recursive: true, force: true });
-  mkdirSync(path.join(workspace, "output"), { recursive: true });
-  mkdirSync(path.join(workspace, "logs"), { recursive: true });
+  await mkdir(path.join(workspace, "output"), { recursive: true });
+  await mkdir(path.join(workspace, "logs"), { recursive: true });
   // A link, not a copy: inputs can be gigabytes. Only the scorer, on this host, follows it.
-  symlinkSync(inputDir, path.join(workspace, "input"), "dir");
+  await symlink(inputDir, path.join(workspace, "input"), "dir");
   if (job.container) {
     // The run's user is not the worker's: let it write its predictions (the folder is this
     // attempt's alone, inside the worker's own workspace root).
-    chmodSync(path.join(workspace, "output"), 0o777);
+    await chmod(path.join(workspace, "output"), 0o777);
   } else {
     for (const file of PREDICTION_FILES) {
       const source = path.join(inputDir, file);
-      if (existsSync(source)) symlinkSync(source, path.join(workspace, "output", file));
+      if (existsSync(source)) await symlink(source, path.join(workspace, "output", file));
     }
   }
-  writeFileSync(path.join(workspace, "meta.json"), `${JSON.stringify(jobSpecOf(job), null, 2)}\n`);
+  await writeFile(
+    path.join(workspace, "meta.json"),
+    `${JSON.stringify(jobSpecOf(job), null, 2)}\n`,
+  );
   return workspace;
 }
 

@@ -30,6 +30,7 @@ import type { Executor, RunHandle } from "../executors/types.ts";
 import type { Logger } from "../log.ts";
 import type { ScorerLookup } from "../scorers/index.ts";
 import { startForeignSweep } from "./foreign-runs.ts";
+import { startFsThread } from "./fs-thread.ts";
 import { renewLeases } from "./leases.ts";
 import { createOutcomeReporter } from "./outcomes.ts";
 import { sweepWorkspaces } from "./retention.ts";
@@ -185,6 +186,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     // Checked again here: the folder may have changed since submission.
     resolveInputDir(settings.inputRoot, await tenantSlug(job.tenantId), job.inputUri);
 
+  // Workspaces are set up off the event loop, one request each.
+  const fsThread = startFsThread();
   // Results of identical inputs come from the cache: one lookup for attempts scored together.
   const scoring = {
     scorers: deps.scorers,
@@ -215,7 +218,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       }
       const workspace = adopted
         ? attemptWorkspace(settings.workspaceRoot, job.id, job.attempt)
-        : await prepareWorkspace(settings.workspaceRoot, job, inputDir);
+        : await prepareWorkspace(fsThread, settings.workspaceRoot, job, inputDir);
       try {
         return await runAttempt(
           {
@@ -306,6 +309,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       clearInterval(heartbeatTimer);
       clearInterval(sweepTimer);
       await foreign.stop();
+      await fsThread.close();
       unsubscribe();
       const last = await executor.health();
       await heartbeatNode(

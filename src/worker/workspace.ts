@@ -6,11 +6,12 @@
 // may read: never gt.*) and output/ to write. Each attempt gets a fresh folder, so a retried
 // job never reads a stale attempt's output.
 import { existsSync } from "node:fs";
-import { chmod, lstat, mkdir, readdir, rm, symlink, unlink, writeFile } from "node:fs/promises";
+import { lstat, readdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { JobRow } from "../domain/jobs/job-row.ts";
 import { formatCpu, formatMemory } from "../domain/jobs/resources.ts";
 import type { Mount, RunRequest } from "../executors/types.ts";
+import type { FsStep, FsThread } from "./fs-thread.ts";
 
 export const attemptWorkspace = (root: string, jobId: string, attempt: number): string =>
   path.join(path.resolve(root), jobId, `attempt-${attempt}`);
@@ -25,33 +26,39 @@ export interface ContainerSpec {
   env?: Record<string, string>;
 }
 
+/** Sets up the attempt's workspace with one request to the worker's file-system thread. */
 export async function prepareWorkspace(
+  fs: Pick<FsThread, "run">,
   root: string,
   job: JobRow,
   inputDir: string,
 ): Promise<string> {
   const workspace = attemptWorkspace(root, job.id, job.attempt);
-  // Left over only when a worker died mid-setup of this very attempt; usually absent, and
-  // a recursive rm of a missing tree still walks the filesystem.
-  if (existsSync(workspace)) await rm(workspace, { recursive: true, force: true });
-  await mkdir(path.join(workspace, "output"), { recursive: true });
-  await mkdir(path.join(workspace, "logs"), { recursive: true });
-  // A link, not a copy: inputs can be gigabytes. Only the scorer, on this host, follows it.
-  await symlink(inputDir, path.join(workspace, "input"), "dir");
+  const output = path.join(workspace, "output");
+  const steps: FsStep[] = [
+    // Left over only when a worker died mid-setup of this very attempt.
+    { op: "remove", path: workspace },
+    { op: "mkdir", path: output },
+    { op: "mkdir", path: path.join(workspace, "logs") },
+    // A link, not a copy: inputs can be gigabytes. Only the scorer, on this host, follows it.
+    { op: "symlink", target: inputDir, path: path.join(workspace, "input") },
+  ];
   if (job.container) {
     // The run's user is not the worker's: let it write its predictions (the folder is this
     // attempt's alone, inside the worker's own workspace root).
-    await chmod(path.join(workspace, "output"), 0o777);
+    steps.push({ op: "chmod", path: output, mode: 0o777 });
   } else {
     for (const file of PREDICTION_FILES) {
-      const source = path.join(inputDir, file);
-      if (existsSync(source)) await symlink(source, path.join(workspace, "output", file));
+      const target = path.join(inputDir, file);
+      steps.push({ op: "symlinkIfPresent", target, path: path.join(output, file) });
     }
   }
-  await writeFile(
-    path.join(workspace, "meta.json"),
-    `${JSON.stringify(jobSpecOf(job), null, 2)}\n`,
-  );
+  steps.push({
+    op: "write",
+    path: path.join(workspace, "meta.json"),
+    text: `${JSON.stringify(jobSpecOf(job), null, 2)}\n`,
+  });
+  await fs.run(steps);
   return workspace;
 }
 

@@ -333,7 +333,7 @@ const INSERT_JOBS = prepared(
          AS j(id, tenant, submitter, client, task, scorer, params, input, seconds, cpu, memory,
            gpus, container, preference, priority, competition, phase, attempts, submitted,
            charged)
-       ON CONFLICT ("tenantId", "clientJobId") DO NOTHING
+       ON CONFLICT ("tenantId", "clientJobId") WHERE "clientJobId" IS NOT NULL DO NOTHING
        RETURNING ${jobColumns()}),
      event AS (
        INSERT INTO "JobEvent" ("jobId", attempt, "fromState", "toState", message)

@@ -2,6 +2,8 @@
 // worker up: the lost lease sends the job back, it runs again on the other node and is
 // scored once. The killed node never comes back; once the job has moved on, the survivor
 // removes the container the dead node left on the engine.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { LABELS } from "../../src/executors/docker/labels.ts";
 import { describeWithDocker } from "../helpers/docker.ts";
@@ -37,10 +39,16 @@ describeWithDocker("a Docker worker killed mid-run, another one up", () => {
     const survivor = randomName("survivor");
     // Leases of 2 s (spawnRole's setting): a dead worker's job comes back within seconds.
     const first = await workers.start(killed);
+    // The run holds until the test says go (a file in the team's data folder, which runs
+    // see read-only), so attempt 1 is still running when its worker dies, however slowly
+    // the survivor starts; attempt 2 finds the file and goes straight on.
+    const input = path.join(p.api.inputRoot, "team", p.input("team", "held"));
     const id = await submitJob(
       p.api,
       key,
-      containerJob("round-1", "sleep 3; ", { executor: "DOCKER" }),
+      containerJob("held", "until [ -e input/data/go ]; do sleep 0.1; done; ", {
+        executor: "DOCKER",
+      }),
     );
     const orphan = await until("the job's container to run", async () => {
       const [found] = await containersOfJob(id);
@@ -50,6 +58,7 @@ describeWithDocker("a Docker worker killed mid-run, another one up", () => {
     // Up before the kill, so the job has somewhere to go as soon as its lease runs out.
     const second = await workers.start(survivor);
     first.child.kill("SIGKILL");
+    writeFileSync(path.join(input, "data", "go"), "");
 
     const job = await waitForJob(p.api, key, id);
     expect(job).toMatchObject({ state: "SUCCEEDED", errorCode: null });

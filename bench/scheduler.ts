@@ -5,10 +5,11 @@
 //
 // The platform runs in two processes, as it is deployed: this one submits (standing in for
 // the API) and runs the scheduler; a second one (bench/scheduler-worker.ts) runs the worker
-// role. Bare pg-boss runs as it runs fastest, sent and worked in this one process, with the
-// second process stopped: every pg-boss instance listens for every queue's NOTIFY, so an
-// idle second one would slow the baseline down. BENCH_ONE_PROCESS=1 runs the worker role in
-// this process too, as `autoscorer start` does.
+// role, and lives through the run, warm, as a deployed worker does. Bare pg-boss runs as it
+// runs fastest, sent and worked in this one process, with the worker role stopped: every
+// pg-boss instance listens for every queue's NOTIFY, so an idle second one would slow the
+// baseline down. BENCH_ONE_PROCESS=1 runs the worker role in this process too, as
+// `autoscorer start` does.
 import { type ChildProcess, fork } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -133,15 +134,11 @@ async function main() {
     async (jobs) => bareQueue.worked(jobs.length),
   );
 
-  // The worker's process: started for the end-to-end phases, stopped for the bare ones.
-  let worker: WorkerProcess | null = null;
-  const startWorker = async () => {
-    if (!ONE_PROCESS) worker = await startWorkerProcess({ dataDir, overrides });
-  };
-  const stopWorker = async () => {
-    await worker?.stop();
-    worker = null;
-  };
+  // The worker's process: its worker role runs for the end-to-end phases and is stopped for
+  // the bare ones; the process itself lives through the run, as a deployed worker does.
+  const worker = ONE_PROCESS ? null : forkWorkerProcess({ dataDir, overrides });
+  const startWorker = async () => worker?.start();
+  const stopWorker = async () => worker?.stop();
 
   // CPU used so far: the Node processes (submitters and scheduler or pg-boss's client and
   // `work`; the worker) and Postgres, in seconds.
@@ -192,7 +189,8 @@ async function main() {
 
   // The paths alternate in ROUNDS rounds of N / ROUNDS jobs each, so that drift on a
   // shared machine (other tenants of the host, autovacuum, checkpoints) hits all alike.
-  // BENCH_PROFILE=1 writes a CPU profile of this process for the end-to-end phases.
+  // BENCH_PROFILE=1 writes a CPU profile of this process for the end-to-end phases (and the
+  // worker's process writes one of its own, for its whole life).
   const profiler = process.env.BENCH_PROFILE ? await startProfiler() : null;
   const perRound = Math.ceil(N / ROUNDS);
   const rounds: number[] = [];
@@ -229,7 +227,7 @@ async function main() {
   await waitAll(before + LATENCY_SAMPLES);
   const idle = await latencies(db.pool, marker.getTime());
 
-  await stopWorker();
+  await worker?.exit();
   await platform.stop();
   await database.stop();
   rmSync(dataDir, { recursive: true, force: true });
@@ -292,41 +290,50 @@ function workedCounter() {
 }
 
 interface WorkerProcess {
-  cpuSeconds(): Promise<number>;
+  /** Starts the worker role; resolves once its node is registered. */
+  start(): Promise<void>;
+  /** Stops the worker role (its pg-boss stops listening); the process lives on. */
   stop(): Promise<void>;
+  cpuSeconds(): Promise<number>;
+  exit(): Promise<void>;
 }
 
-/** Forks bench/scheduler-worker.ts and resolves once its worker has registered its node. */
-async function startWorkerProcess(settings: WorkerProcessConfig): Promise<WorkerProcess> {
+/** BENCH_PROFILE: the worker's process writes a profile of its life when it exits. */
+const WORKER_PROFILE = [
+  "--cpu-prof",
+  "--cpu-prof-dir=bench/out/profile",
+  "--cpu-prof-name=scheduler-worker.cpuprofile",
+];
+
+/** Forks bench/scheduler-worker.ts, with its worker role stopped. */
+function forkWorkerProcess(settings: WorkerProcessConfig): WorkerProcess {
   const child: ChildProcess = fork(path.join(import.meta.dirname, "scheduler-worker.ts"), [], {
-    execArgv: ["--import", "tsx"],
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_PROFILE ? WORKER_PROFILE : [])],
     env: { ...process.env, BENCH_WORKER_CONFIG: JSON.stringify(settings) },
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-  const cpuWaiters: Array<(seconds: number) => void> = [];
-  let ready: () => void = () => {};
-  const started = new Promise<void>((resolve) => {
-    ready = resolve;
-  });
-  child.on("message", (message: FromWorker) => {
-    if (message.type === "ready") ready();
-    else if (message.type === "cpu") cpuWaiters.shift()?.(message.seconds);
-  });
-  const tell = (message: ToWorker) => child.send(message);
-  await Promise.race([
-    started,
-    exited.then((code) => {
-      throw new Error(`the worker process exited with ${code} before it was ready`);
-    }),
-  ]);
-  return {
-    cpuSeconds: () =>
-      new Promise<number>((resolve) => {
-        cpuWaiters.push(resolve);
-        tell({ type: "cpu" });
+  // Replies come in the order of the requests: the child handles one message at a time.
+  const waiting: Array<(message: FromWorker) => void> = [];
+  child.on("message", (message: FromWorker) => waiting.shift()?.(message));
+  const ask = (message: ToWorker) =>
+    Promise.race([
+      new Promise<FromWorker>((resolve) => {
+        waiting.push(resolve);
+        child.send(message);
       }),
-    stop: async () => {
-      tell({ type: "stop" });
+      exited.then((code): never => {
+        throw new Error(`the worker process exited with ${code}`);
+      }),
+    ]);
+  return {
+    start: async () => void (await ask({ type: "start" })),
+    stop: async () => void (await ask({ type: "stop" })),
+    cpuSeconds: async () => {
+      const reply = await ask({ type: "cpu" });
+      return reply.type === "cpu" ? reply.seconds : Number.NaN;
+    },
+    exit: async () => {
+      child.send({ type: "exit" } satisfies ToWorker);
       await exited;
     },
   };

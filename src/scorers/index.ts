@@ -18,4 +18,10 @@ export {
 export type { Result } from "./result.ts";
 export { type ScorerLookup, type ScoreWorkspaceInput, scoreWorkspace } from "./score-workspace.ts";
 export type { ReadCaps, Scorer, ScorerInfo, ScorerKind } from "./types.ts";
-export { locateInputs, writeResult } from "./workspace.ts";
+export {
+  locateInputs,
+  resultFiles,
+  resultText,
+  type WriteResult,
+  writeResult,
+} from "./workspace.ts";

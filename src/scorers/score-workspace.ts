@@ -5,7 +5,7 @@ import { isScoringErrorCode, ScoringError } from "./errors.ts";
 import { parseParams } from "./params.ts";
 import { type Result, summarize, summaryParamsSchema } from "./result.ts";
 import type { ReadCaps, Scorer } from "./types.ts";
-import { locateInputs, writeResult } from "./workspace.ts";
+import { locateInputs, type WriteResult, writeResult } from "./workspace.ts";
 
 /** What scoreWorkspace needs from a registry. */
 export interface ScorerLookup {
@@ -18,6 +18,8 @@ export interface ScoreWorkspaceInput {
   scorer: string;
   params: unknown;
   signal?: AbortSignal;
+  /** Writes output/result.json; writeResult (this thread's own calls) when not given. */
+  write?: WriteResult;
 }
 
 function checkMetrics(metrics: Record<string, number>, scorer: string): void {
@@ -87,7 +89,7 @@ export async function scoreWorkspace(
     },
   };
   result.timing.total_time = (performance.now() - started) / 1000;
-  await writeResult(input.workspace, result);
+  await (input.write ?? writeResult)(input.workspace, result);
   return result;
 }
 

@@ -34,16 +34,32 @@ export function locateInputs(workspace: string, format: InputFormat): WorkspaceI
   return { gtPath: gt.full, gtFile: gt.file, predPath: pred.full, predFile: pred.file };
 }
 
-/** Writes output/result.json through a temporary file, so readers never see half a Result. */
-export async function writeResult(workspace: string, result: Result): Promise<string> {
+/**
+ * Where output/result.json is written: through a temporary file renamed over it, so readers
+ * never see half a Result. The temporary is created exclusively: output/ may hold what a
+ * team's container left there, and a link planted under that name must make the write
+ * fail, not redirect it (the rename replaces a link at result.json, it does not follow it).
+ */
+export function resultFiles(workspace: string): { dir: string; target: string; temporary: string } {
   const dir = path.join(workspace, "output");
+  return {
+    dir,
+    target: path.join(dir, "result.json"),
+    temporary: path.join(dir, `.result.${process.pid}.${Date.now()}.tmp`),
+  };
+}
+
+export const resultText = (result: Result): string => `${JSON.stringify(result, null, 2)}\n`;
+
+/** How output/result.json gets written; the worker does it on its file-system thread. */
+export type WriteResult = (workspace: string, result: Result) => Promise<unknown>;
+
+/** Writes output/result.json (see resultFiles) with this thread's own calls. */
+export async function writeResult(workspace: string, result: Result): Promise<string> {
+  const files = resultFiles(workspace);
   // Usually there already (the worker made it); then this is one quick syscall.
-  mkdirSync(dir, { recursive: true });
-  const target = path.join(dir, "result.json");
-  const temporary = path.join(dir, `.result.${process.pid}.${Date.now()}.tmp`);
-  // Exclusive create: output/ may hold what a team's container left there, and a link
-  // planted under this name must make the write fail, not redirect it.
-  await writeFile(temporary, `${JSON.stringify(result, null, 2)}\n`, { flag: "wx" });
-  await rename(temporary, target);
-  return target;
+  mkdirSync(files.dir, { recursive: true });
+  await writeFile(files.temporary, resultText(result), { flag: "wx" });
+  await rename(files.temporary, files.target);
+  return files.target;
 }

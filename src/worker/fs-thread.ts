@@ -1,10 +1,10 @@
-// A worker's file-system chores (setting up a workspace: folders, links, meta.json), done on
-// a thread of their own in one hop. Each asynchronous fs call is a thread-pool round trip
-// that costs the event loop more than the call itself (a workspace took about ten); done
-// synchronously on the event loop, the same calls block it, on a journal commit of a local
-// disk or on a network volume (the Kubernetes manifests mount a ReadWriteMany claim). Here
-// the calls are synchronous on this thread, and the event loop sends one message per
-// workspace and gets one answer.
+// A worker's file-system chores (setting up a workspace: folders, links, meta.json; writing
+// output/result.json), done on a thread of their own in one hop. Each asynchronous fs call
+// is a thread-pool round trip that costs the event loop more than the call itself (a
+// workspace took about ten, a Result four); done synchronously on the event loop, the same
+// calls block it, on a journal commit of a local disk or on a network volume (the
+// Kubernetes manifests mount a ReadWriteMany claim). Here the calls are synchronous on this
+// thread, and the event loop sends one message per chore and gets one answer.
 import { Worker } from "node:worker_threads";
 
 /** One file-system call; the steps of a batch run in order and stop at the first error. */
@@ -16,7 +16,9 @@ export type FsStep =
   /** Links `target` at `path` only if `target` exists. */
   | { op: "symlinkIfPresent"; target: string; path: string }
   | { op: "chmod"; path: string; mode: number }
-  | { op: "write"; path: string; text: string };
+  /** `exclusive`: fails if anything (a link, say) is already at `path`. */
+  | { op: "write"; path: string; text: string; exclusive?: boolean }
+  | { op: "rename"; from: string; to: string };
 
 export interface FsThread {
   run(steps: readonly FsStep[]): Promise<void>;
@@ -34,7 +36,8 @@ const run = (step) => {
     case "symlink": fs.symlinkSync(step.target, step.path); return;
     case "symlinkIfPresent": if (fs.existsSync(step.target)) fs.symlinkSync(step.target, step.path); return;
     case "chmod": fs.chmodSync(step.path, step.mode); return;
-    case "write": fs.writeFileSync(step.path, step.text); return;
+    case "write": fs.writeFileSync(step.path, step.text, { flag: step.exclusive ? "wx" : "w" }); return;
+    case "rename": fs.renameSync(step.from, step.to); return;
     default: throw new Error("unknown file-system step " + step.op);
   }
 };

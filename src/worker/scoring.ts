@@ -9,7 +9,7 @@ import {
   type Result,
   type ScorerLookup,
   scoreWorkspace,
-  writeResult,
+  type WriteResult,
 } from "../scorers/index.ts";
 
 export interface ScoringDeps {
@@ -17,6 +17,8 @@ export interface ScoringDeps {
   /** The result cache; null turns it off. */
   cache: ResultCache | null;
   log: Logger;
+  /** Writes output/result.json (the worker's does it on its file-system thread). */
+  writeResult: WriteResult;
 }
 
 export async function scoreAttempt(
@@ -31,6 +33,7 @@ export async function scoreAttempt(
       scorer: job.scorer,
       params: job.scorerParams,
       signal,
+      write: deps.writeResult,
     });
   const scorer = deps.scorers.get(job.scorer);
   if (!deps.cache || !scorer || !(await deps.cache.allowed(job.competitionId))) {
@@ -52,7 +55,7 @@ export async function scoreAttempt(
   }
   const hit = await deps.cache.lookup(key);
   if (hit) {
-    await writeResult(workspace, hit);
+    await deps.writeResult(workspace, hit);
     return { result: hit, cached: true };
   }
   const result = await score();

@@ -28,7 +28,7 @@ import {
 } from "../domain/nodes/nodes.ts";
 import type { Executor, RunHandle } from "../executors/types.ts";
 import type { Logger } from "../log.ts";
-import type { ScorerLookup } from "../scorers/index.ts";
+import type { Result, ScorerLookup } from "../scorers/index.ts";
 import { startForeignSweep } from "./foreign-runs.ts";
 import { startFsThread } from "./fs-thread.ts";
 import { renewLeases } from "./leases.ts";
@@ -45,6 +45,7 @@ import {
   type ContainerSpec,
   prepareWorkspace,
   runRequestFor,
+  writeResultOn,
 } from "./workspace.ts";
 
 export interface WorkerSettings {
@@ -186,13 +187,14 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     // Checked again here: the folder may have changed since submission.
     resolveInputDir(settings.inputRoot, await tenantSlug(job.tenantId), job.inputUri);
 
-  // Workspaces are set up off the event loop, one request each.
+  // Workspaces are set up and Results written off the event loop, one request each.
   const fsThread = startFsThread();
   // Results of identical inputs come from the cache: one lookup for attempts scored together.
   const scoring = {
     scorers: deps.scorers,
     cache: deps.resultCache ? createResultCache(deps.pool) : null,
     log,
+    writeResult: (workspace: string, result: Result) => writeResultOn(fsThread, workspace, result),
   };
 
   const execute = async (

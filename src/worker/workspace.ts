@@ -1,8 +1,8 @@
 // A job attempt's workspace (docs/contract.md) on the worker's host, and what of it a run
 // may see. On the host: input/ links to the tenant's input folder (the scorer reads the
 // ground truth there), output/ starts with the submitted predictions when there is no
-// inference stage, logs/ receives container.log and run_info.json, meta.json holds the
-// JobSpec. The inference stage sees only its mounts: input/data read-only (the data a team
+// inference stage, logs/ (made only when there is one) receives container.log and
+// run_info.json, meta.json holds the JobSpec. The inference stage sees only its mounts: input/data read-only (the data a team
 // may read: never gt.*) and output/ to write. Each attempt gets a fresh folder, so a retried
 // job never reads a stale attempt's output.
 import { existsSync } from "node:fs";
@@ -11,6 +11,7 @@ import path from "node:path";
 import type { JobRow } from "../domain/jobs/job-row.ts";
 import { formatCpu, formatMemory } from "../domain/jobs/resources.ts";
 import type { Mount, RunRequest } from "../executors/types.ts";
+import { type Result, resultFiles, resultText } from "../scorers/index.ts";
 import type { FsStep, FsThread } from "./fs-thread.ts";
 
 export const attemptWorkspace = (root: string, jobId: string, attempt: number): string =>
@@ -39,11 +40,13 @@ export async function prepareWorkspace(
     // Left over only when a worker died mid-setup of this very attempt.
     { op: "remove", path: workspace },
     { op: "mkdir", path: output },
-    { op: "mkdir", path: path.join(workspace, "logs") },
     // A link, not a copy: inputs can be gigabytes. Only the scorer, on this host, follows it.
     { op: "symlink", target: inputDir, path: path.join(workspace, "input") },
   ];
   if (job.container) {
+    // Only a run writes logs (container.log, run_info.json): a job scored without one has
+    // no logs/, and one folder less to create per job.
+    steps.push({ op: "mkdir", path: path.join(workspace, "logs") });
     // The run's user is not the worker's: let it write its predictions (the folder is this
     // attempt's alone, inside the worker's own workspace root).
     steps.push({ op: "chmod", path: output, mode: 0o777 });
@@ -60,6 +63,20 @@ export async function prepareWorkspace(
   });
   await fs.run(steps);
   return workspace;
+}
+
+/** Writes output/result.json (scorers/workspace.ts resultFiles) in one file-system request. */
+export async function writeResultOn(
+  fs: Pick<FsThread, "run">,
+  workspace: string,
+  result: Result,
+): Promise<void> {
+  const files = resultFiles(workspace);
+  await fs.run([
+    { op: "mkdir", path: files.dir },
+    { op: "write", path: files.temporary, text: resultText(result), exclusive: true },
+    { op: "rename", from: files.temporary, to: files.target },
+  ]);
 }
 
 /** The mounts of a job's inference stage: the team's data read-only, its output folder. */

@@ -36,6 +36,7 @@ export function schedulerSettingsOf(config: Config): SchedulerSettings {
     passLimit: s.passLimit,
     dispatchTimeoutMs: s.leaseSeconds * 1000,
     tickMs: s.tickMs,
+    passIntervalMs: s.passIntervalMs,
   };
 }
 

@@ -149,6 +149,12 @@ export const configSchema = z
         breakerOpenSeconds: positiveInt.default(60),
         /** Most jobs admitted in one pass; a full pass is followed at once by the next. */
         passLimit: positiveInt.default(500),
+        /**
+         * Shortest time between the starts of two passes. Under load the jobs of several
+         * submissions then wait a moment and go through one pass (one snapshot, one statement
+         * per move) instead of a pass each; a scheduler that was idle longer starts at once.
+         */
+        passIntervalMs: z.number().int().min(0).default(10),
       })
       .strict()
       .prefault({}),

@@ -5,7 +5,9 @@
 // state events (a submitted, finished or re-queued job) and by a timer, which also brings
 // backoffs and leases due and catches up on an event missed while the LISTEN connection was
 // down (a pass reads the whole waiting line, so no event carries state a pass needs).
-// Wake-ups that arrive during a pass fold into one follow-up pass.
+// Wake-ups that arrive during a pass fold into one follow-up pass, which starts no sooner
+// than `passIntervalMs` after the last one did: under load, one pass admits what several
+// submissions brought.
 import type pg from "pg";
 import type { PgBoss } from "pg-boss";
 import type { Subscriber } from "../db/pubsub.ts";
@@ -31,6 +33,8 @@ export interface SchedulerSettings {
   dispatchTimeoutMs: number;
   /** Timer between passes when nothing wakes the scheduler. */
   tickMs: number;
+  /** Shortest time between the starts of two passes (config scheduler.passIntervalMs). */
+  passIntervalMs: number;
 }
 
 export interface PassReport {
@@ -124,9 +128,15 @@ export async function startScheduler(deps: SchedulerDeps): Promise<Scheduler> {
   let stopped = false;
 
   let reapedAt = 0;
+  let startedAt = 0;
   const loop = async () => {
     do {
+      const wait = startedAt + deps.settings.passIntervalMs - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (stopped) return;
+      // The pass reads the whole waiting line: it covers whatever woke us until now.
       again = false;
+      startedAt = Date.now();
       try {
         const reap = Date.now() - reapedAt >= deps.settings.tickMs;
         if (reap) reapedAt = Date.now();

@@ -2,8 +2,8 @@
 // may see. On the host: input/ links to the tenant's input folder (the scorer reads the
 // ground truth there), output/ starts with the submitted predictions when there is no
 // inference stage, logs/ (made only when there is one) receives container.log and
-// run_info.json, meta.json holds the JobSpec. The inference stage sees only its mounts: input/data read-only (the data a team
-// may read: never gt.*) and output/ to write. Each attempt gets a fresh folder, so a retried
+// run_info.json, meta.json holds the JobSpec. The inference stage sees only its mounts:
+// input/data read-only (the data a team may read: never gt.*) and output/ to write. Each attempt gets a fresh folder, so a retried
 // job never reads a stale attempt's output.
 import { existsSync } from "node:fs";
 import { lstat, readdir, unlink } from "node:fs/promises";

@@ -51,6 +51,17 @@ export async function submit(
   return result.data.submitJob;
 }
 
+/** Submits a job that must be accepted; returns its id (throws with the error otherwise). */
+export async function submitAccepted(
+  api: TestApi,
+  input: Record<string, unknown>,
+  key?: string,
+): Promise<string> {
+  const outcome = await submit(api, input, key);
+  if (outcome.__typename !== "Job") throw new Error(JSON.stringify(outcome));
+  return (outcome as { id: string }).id;
+}
+
 export async function jobAction(
   api: TestApi,
   action: "cancelJob" | "retryJob",

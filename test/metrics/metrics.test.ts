@@ -10,7 +10,7 @@ import { createPlatformGauges } from "../../src/metrics/platform-gauges.ts";
 import { ADMIN_KEY, postGraphQL } from "../helpers/api.ts";
 import { createKey, createTenant } from "../helpers/fixtures.ts";
 import { startTestPlatform, type TestPlatform } from "../helpers/platform.ts";
-import { type Outcome, submit } from "../jobs/helpers.ts";
+import { submitAccepted } from "../jobs/helpers.ts";
 import { startTestPipeline, type TestPipeline } from "../pipeline/helpers.ts";
 import { parseExposition, type Scrape, scrape } from "./exposition.ts";
 
@@ -48,15 +48,12 @@ afterAll(async () => {
 const delta = (before: Scrape, after: Scrape, name: string, labels: Record<string, string>) =>
   after.value(name, labels) - before.value(name, labels);
 
-async function submitJob(): Promise<string> {
-  const outcome: Outcome = await submit(
+const submitJob = (): Promise<string> =>
+  submitAccepted(
     p.api,
     { taskType: "classification", scorer: "classification_f1", inputUri: "ok" },
     key,
   );
-  if (outcome.__typename !== "Job") throw new Error(JSON.stringify(outcome));
-  return (outcome as { id: string }).id;
-}
 
 describe("/metrics", () => {
   it("exports every family with its type, and Node's process metrics", async () => {

@@ -3,7 +3,7 @@
 // scheduler that has been idle longer than the interval admits a new job at once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKey, createTenant } from "../helpers/fixtures.ts";
-import { type Outcome, submit } from "../jobs/helpers.ts";
+import { submitAccepted } from "../jobs/helpers.ts";
 import { startTestPipeline, type TestPipeline } from "./helpers.ts";
 
 const INTERVAL_MS = 1500;
@@ -23,15 +23,12 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => p?.close());
 
-async function submitJob(): Promise<string> {
-  const outcome: Outcome = await submit(
+const submitJob = (): Promise<string> =>
+  submitAccepted(
     p.api,
     { taskType: "classification", scorer: "classification_f1", inputUri: "ok" },
     key,
   );
-  if (outcome.__typename !== "Job") throw new Error(JSON.stringify(outcome));
-  return (outcome as { id: string }).id;
-}
 
 /** When the job was admitted and submitted, by the database's clock. */
 async function times(id: string): Promise<{ queuedAt: number; submittedAt: number }> {
